@@ -1,0 +1,98 @@
+"""Nông sản marketplace: the app factory."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from .config import build_config
+from .errors import ErrorSchema, register_error_handlers
+from .extensions import api, db, limiter, migrate
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app from the environment; ``config`` overrides single settings (tests use it)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(build_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    _configure_logging(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir())
+    limiter.init_app(app)
+    api.ERROR_SCHEMA = ErrorSchema
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {"description": "Marketplace for local agricultural products of Vietnam."},
+        },
+    )
+    # init_app builds a new spec for every app, so the scheme is registered once per app.
+    api.spec.components.security_scheme(
+        "bearerAuth",
+        {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/tokens"},
+    )
+
+    _register_blueprints(app)
+    _register_cli(app)
+    register_error_handlers(app)
+    _register_request_hooks(app)
+    return app
+
+
+def _migrations_dir() -> str:
+    return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth.routes import blp as auth_blp
+    from .coops.routes import blp as coops_blp
+    from .health import blp as health_blp
+    from .sellers.routes import blp as sellers_blp
+
+    for blp in (auth_blp, coops_blp, sellers_blp, health_blp):
+        api.register_blueprint(blp)
+
+
+def _register_cli(app: Flask) -> None:
+    from .auth.cli import users_cli
+
+    app.cli.add_command(users_cli)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def assign_request_id():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def add_headers(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        if response.mimetype == "text/html":
+            response.headers["Content-Security-Policy"] = (
+                "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'"
+            )
+        return response
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger("marketplace").handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger = logging.getLogger("marketplace")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)

@@ -1,0 +1,66 @@
+"""Who is calling: the bearer token → ``current_user()``, and the ``login_required`` decorator."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import flask_smorest
+from flask import g, request
+
+from ..errors import Forbidden, Unauthorized
+from .models import AuthToken, User
+from .services import token_owner
+
+BEARER_DOC = flask_smorest.Blueprint.doc(security=[{"bearerAuth": []}])
+
+
+def _authenticate() -> tuple[User, AuthToken] | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip() or len(raw) > 200:
+        return None
+    return token_owner(raw.strip())
+
+
+def current_auth() -> tuple[User, AuthToken] | None:
+    if "auth" not in g:
+        g.auth = _authenticate()
+    return g.auth
+
+
+def current_user() -> User | None:
+    """The caller, or None when anonymous (a bad or expired token counts as anonymous here)."""
+    auth = current_auth()
+    return auth[0] if auth else None
+
+
+def require_user() -> User:
+    user = current_user()
+    if user is None:
+        if request.headers.get("Authorization"):
+            raise Unauthorized("The token is invalid, expired or revoked; log in again.")
+        raise Unauthorized()
+    return user
+
+
+def login_required(func):
+    """The route needs a valid bearer token (401 otherwise); documented in OpenAPI."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        require_user()
+        return func(*args, **kwargs)
+
+    return BEARER_DOC(wrapper)
+
+
+def admin_required(func):
+    """The route is for platform admins only (403 for other users)."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        if not require_user().is_admin:
+            raise Forbidden("Only a platform admin can do this.")
+        return func(*args, **kwargs)
+
+    return BEARER_DOC(wrapper)

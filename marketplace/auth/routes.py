@@ -1,0 +1,83 @@
+from flask import request
+
+from ..errors import field_error
+from ..extensions import db, limiter
+from ..http import Blueprint
+from . import services
+from .access import current_auth, login_required, require_user
+from .schemas import ClaimSchema, LoginSchema, RegisterSchema, TokenSchema, UserSchema
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and tokens")
+
+
+def _login_key() -> str:
+    body = request.get_json(silent=True)
+    login = body.get("login") if isinstance(body, dict) else None
+    if not isinstance(login, str):
+        return "login:-"
+    return "login:" + services.normalise_login(login)[:254]
+
+
+@blp.route("/auth/register", methods=["POST"])
+@blp.arguments(RegisterSchema)
+@blp.response(201, UserSchema)
+@blp.errors(400, 409)
+def register(data):
+    """Create an account with an email or a phone number (one of them is enough)."""
+    user = services.register_user(
+        full_name=data["full_name"],
+        password=data["password"],
+        email=data.get("email"),
+        phone=data.get("phone"),
+    )
+    db.session.commit()
+    return user
+
+
+@blp.route("/auth/tokens", methods=["POST"])
+@limiter.limit("10 per minute", key_func=_login_key)
+@limiter.limit("300 per minute")
+@blp.arguments(LoginSchema)
+@blp.response(201, TokenSchema)
+@blp.errors(400, 401, 429)
+def create_token(data):
+    """Log in with an email or a phone number in any common Vietnamese form."""
+    user = services.check_login(data["login"], data["password"])
+    raw, token = services.issue_token(user)
+    db.session.commit()
+    return {"token": raw, "expires_at": token.expires_at}
+
+
+@blp.route("/auth/tokens/current", methods=["DELETE"])
+@blp.response(204)
+@blp.errors(401)
+@login_required
+def revoke_current_token():
+    """Log out: the token used for this request stops working."""
+    _, token = current_auth()
+    services.revoke_token(token)
+    db.session.commit()
+
+
+@blp.route("/auth/claim", methods=["POST"])
+@limiter.limit("300 per minute")
+@blp.arguments(ClaimSchema)
+@blp.response(201, TokenSchema)
+@blp.errors(400, 401, 429)
+def claim(data):
+    """A household onboarded by its co-op sets its password with the claim code and logs in."""
+    if len(data["password"]) < services.PASSWORD_MIN:
+        raise field_error("password", f"Must be at least {services.PASSWORD_MIN} characters.")
+    user = services.redeem_claim_code(data["code"], data["password"])
+    raw, token = services.issue_token(user)
+    db.session.commit()
+    return {"token": raw, "expires_at": token.expires_at}
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, UserSchema)
+@blp.errors(401)
+@login_required
+def me():
+    """The caller's account with its roles."""
+    return require_user()

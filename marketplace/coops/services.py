@@ -1,0 +1,112 @@
+"""Co-ops, their admins, and the moderation audit log."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
+
+from ..auth.models import User
+from ..errors import Conflict, NotFound, ValidationError, field_error
+from ..extensions import db
+from ..places import check_place
+from ..search.text import slugify
+from .models import AuditEntry, Coop, CoopAdmin
+
+
+def get_coop(coop_id: int) -> Coop:
+    coop = db.session.get(Coop, coop_id)
+    if coop is None:
+        raise NotFound("No such co-op.")
+    return coop
+
+
+def list_coops() -> Select:
+    return select(Coop).order_by(Coop.name, Coop.id)
+
+
+def is_coop_admin(user: User | None, coop_id: int) -> bool:
+    return user is not None and any(m.coop_id == coop_id for m in user.coop_memberships)
+
+
+def can_moderate(user: User | None, coop_id: int) -> bool:
+    """Platform admins moderate every co-op; a co-op admin only its own."""
+    return user is not None and (user.is_admin or is_coop_admin(user, coop_id))
+
+
+def create_coop(
+    *,
+    name: str,
+    province_code: int,
+    slug: str | None = None,
+    ward_code: int | None = None,
+    description: str | None = None,
+) -> Coop:
+    errors = check_place(province_code, ward_code)
+    if errors:
+        raise ValidationError(details=errors)
+    slug = slug or slugify(name)
+    if not slug:
+        raise field_error(
+            "slug", "Give a slug: the name has no letters or digits to make one from."
+        )
+    if db.session.scalar(select(Coop.id).where(Coop.slug == slug)) is not None:
+        raise Conflict(f"A co-op with slug '{slug}' exists.", {"slug": ["Already taken."]})
+    coop = Coop(
+        name=name,
+        slug=slug,
+        province_code=province_code,
+        ward_code=ward_code,
+        description=description,
+    )
+    db.session.add(coop)
+    db.session.flush()
+    return coop
+
+
+def add_admin(coop: Coop, user_id: int) -> None:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise field_error("user_id", "No user with this id.")
+    if db.session.get(CoopAdmin, (coop.id, user_id)) is None:
+        db.session.add(CoopAdmin(coop_id=coop.id, user_id=user_id))
+        db.session.flush()
+
+
+def remove_admin(coop: Coop, user_id: int) -> None:
+    membership = db.session.get(CoopAdmin, (coop.id, user_id))
+    if membership is None:
+        raise NotFound("This user is not an admin of this co-op.")
+    db.session.delete(membership)
+    db.session.flush()
+
+
+def record_audit(
+    *,
+    coop_id: int,
+    actor: User | None,
+    action: str,
+    target_type: str,
+    target_id: int,
+    reason: str | None = None,
+) -> AuditEntry:
+    """Write one moderation action into the co-op's audit log."""
+    entry = AuditEntry(
+        coop_id=coop_id,
+        actor_id=actor.id if actor else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def audit_log(coop_id: int) -> Select:
+    return (
+        select(AuditEntry)
+        .where(AuditEntry.coop_id == coop_id)
+        .options(joinedload(AuditEntry.actor))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    )

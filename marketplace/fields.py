@@ -1,0 +1,68 @@
+"""Marshmallow fields shared by every feature's schemas."""
+
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate
+
+from .phones import InvalidPhone, normalise_phone
+
+NAME_MAX = 200
+DESCRIPTION_MAX = 5000
+REASON_MAX = 1000
+
+
+class StrictInteger(fields.Integer):
+    """An integer that refuses floats (1.5 and 1.0), strings ("5") and booleans in JSON bodies.
+
+    In query strings every value is text, so pass ``from_text=True`` there.
+    """
+
+    def __init__(self, *, from_text: bool = False, **kwargs):
+        super().__init__(strict=not from_text, **kwargs)
+        self.from_text = from_text
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if self.from_text and isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class Text(fields.String):
+    """A string trimmed of surrounding white space; empty after trimming counts as missing."""
+
+    def __init__(self, *, max_length: int = NAME_MAX, required: bool = False, **kwargs):
+        validators = list(kwargs.pop("validate", []) or [])
+        validators.append(validate.Length(max=max_length))
+        super().__init__(required=required, validate=validators, **kwargs)
+        self._required_text = required
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        text = text.strip()
+        if "\x00" in text:
+            raise ValidationError("Must not contain NUL characters.")
+        if not text and self._required_text:
+            raise ValidationError("Must not be empty.")
+        return text
+
+
+class Phone(fields.String):
+    """A Vietnamese phone number in any common form, loaded as E.164."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalise_phone(text)
+        except InvalidPhone as exc:
+            raise ValidationError("Not a Vietnamese phone number.") from exc
+
+
+def money(**kwargs) -> StrictInteger:
+    """Integer VND between 1 and 1,000,000,000."""
+    return StrictInteger(validate=validate.Range(min=1, max=1_000_000_000), **kwargs)
+
+
+def positive_id(**kwargs) -> StrictInteger:
+    return StrictInteger(validate=validate.Range(min=1, max=2**31 - 1), **kwargs)

@@ -1,0 +1,77 @@
+"""HTTP plumbing shared by the feature blueprints: the JSON body parser, pagination, error docs."""
+
+from __future__ import annotations
+
+import flask_smorest
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Select, func, select
+from webargs.flaskparser import FlaskParser
+
+from .errors import BadRequest
+from .extensions import db
+from .fields import StrictInteger
+
+
+class JsonBodyParser(FlaskParser):
+    """Refuses a missing or non-JSON body with 400 instead of treating it as an empty object."""
+
+    def _raw_load_json(self, req):
+        if not req.get_data(cache=True):
+            raise BadRequest("A JSON body is required.")
+        if not req.is_json:
+            raise BadRequest("Send the body as JSON (Content-Type: application/json).")
+        return super()._raw_load_json(req)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = JsonBodyParser()
+
+    def errors(self, *statuses: int):
+        """Document the error responses a route can give, in the one error shape."""
+
+        def decorator(func):
+            for status in statuses:
+                func = self.alt_response(status, response="DEFAULT_ERROR")(func)
+            return func
+
+        return decorator
+
+
+MAX_PER_PAGE = 100
+
+
+class PageArgs(Schema):
+    page = StrictInteger(from_text=True, load_default=1, validate=validate.Range(min=1, max=10**6))
+    per_page = StrictInteger(
+        from_text=True, load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE)
+    )
+
+
+_page_schemas: dict[type, type] = {}
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """The list envelope {items, page, per_page, total} around ``item_schema``."""
+    if item_schema not in _page_schemas:
+        name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+        _page_schemas[item_schema] = type(
+            name,
+            (Schema,),
+            {
+                "items": fields.List(fields.Nested(item_schema), required=True),
+                "page": fields.Integer(required=True),
+                "per_page": fields.Integer(required=True),
+                "total": fields.Integer(required=True),
+            },
+        )
+    return _page_schemas[item_schema]
+
+
+def paginate(query: Select, page: int, per_page: int, *, count_query: Select | None = None) -> dict:
+    """Run ``query`` for one page and count the whole result; returns the list envelope."""
+    count_source = count_query if count_query is not None else query
+    total = db.session.scalar(
+        select(func.count()).select_from(count_source.order_by(None).subquery())
+    )
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total or 0}

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..clock import UTCDateTime, utcnow
+from ..coops.models import Coop
+from ..extensions import db
+
+
+class Seller(db.Model):
+    """A farming household's seller profile (one per user)."""
+
+    __tablename__ = "sellers"
+    __table_args__ = (Index("ix_sellers_coop_status", "coop_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("coops.id"))
+    # Natural key of households loaded by the seed (households.csv `code`); null otherwise.
+    code: Mapped[str | None] = mapped_column(String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    phone: Mapped[str] = mapped_column(String(20))
+    province_code: Mapped[int] = mapped_column(Integer)
+    ward_code: Mapped[int] = mapped_column(Integer)
+    address_line: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    farm_area_m2: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="seller")
+    coop: Mapped[Coop] = relationship()
+    certifications: Mapped[list[Certification]] = relationship(
+        back_populates="seller", cascade="all, delete-orphan", order_by="Certification.id"
+    )
+
+
+class Certification(db.Model):
+    __tablename__ = "certifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
+    scheme: Mapped[str] = mapped_column(String(20))
+    certificate_no: Mapped[str] = mapped_column(String(100))
+    issued_by: Mapped[str] = mapped_column(String(200))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    seller: Mapped[Seller] = relationship(back_populates="certifications")
+
+    def is_shown_to_buyers(self, today: dt.date) -> bool:
+        return self.verified_at is not None and self.valid_from <= today <= self.valid_until

@@ -1,0 +1,105 @@
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..fields import DESCRIPTION_MAX, REASON_MAX, Phone, StrictInteger, Text, positive_id
+from ..http import PageArgs
+
+SCHEMES = ("vietgap", "globalgap", "organic", "ocop")
+SELLER_STATUSES = ("draft", "submitted", "approved", "rejected", "suspended")
+
+
+class CoopRefSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class CertificationSchema(Schema):
+    id = fields.Integer(required=True)
+    scheme = fields.String(required=True)
+    certificate_no = fields.String(required=True)
+    issued_by = fields.String(required=True)
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+    verified = fields.Boolean(required=True)
+    verified_at = fields.DateTime(allow_none=True)
+
+
+class SellerSchema(Schema):
+    """A household; ``phone`` and ``address_line`` only in the full view (owner, co-op admins)."""
+
+    id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True)
+    display_name = fields.String(required=True)
+    status = fields.String(required=True)
+    coop = fields.Nested(CoopRefSchema, required=True)
+    province_code = fields.Integer(required=True)
+    province_name = fields.String(allow_none=True)
+    ward_code = fields.Integer(required=True)
+    ward_name = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    farm_area_m2 = fields.Integer(allow_none=True)
+    certifications = fields.List(fields.Nested(CertificationSchema), required=True)
+    created_at = fields.DateTime(required=True)
+    phone = fields.String()
+    address_line = fields.String()
+
+
+class HouseholdFieldsSchema(Schema):
+    display_name = Text(required=True)
+    phone = Phone(required=True)
+    province_code = StrictInteger(required=True)
+    ward_code = StrictInteger(required=True)
+    address_line = Text(required=True)
+    description = Text(max_length=DESCRIPTION_MAX, allow_none=True)
+    farm_area_m2 = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=10**9))
+
+
+class SellerCreateSchema(HouseholdFieldsSchema):
+    coop_id = positive_id(required=True)
+
+
+class SellerUpdateSchema(Schema):
+    display_name = Text()
+    phone = Phone()
+    province_code = StrictInteger()
+    ward_code = StrictInteger()
+    address_line = Text()
+    description = Text(max_length=DESCRIPTION_MAX, allow_none=True)
+    farm_area_m2 = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=10**9))
+
+
+class AssistedOnboardingSchema(HouseholdFieldsSchema):
+    full_name = Text(required=True)
+
+
+class ReasonSchema(Schema):
+    reason = Text(required=True, max_length=REASON_MAX)
+
+
+class CertificationCreateSchema(Schema):
+    scheme = fields.String(required=True, validate=validate.OneOf(SCHEMES))
+    certificate_no = Text(required=True, max_length=100)
+    issued_by = Text(required=True)
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+
+    @validates_schema
+    def window(self, data, **kwargs):
+        if (
+            data.get("valid_from")
+            and data.get("valid_until")
+            and data["valid_until"] < data["valid_from"]
+        ):
+            raise ValidationError({"valid_until": ["Must not be before valid_from."]})
+
+
+class ClaimCodeSchema(Schema):
+    claim_code = fields.String(required=True)
+    claim_code_expires_at = fields.DateTime(required=True)
+
+
+class OnboardedHouseholdSchema(ClaimCodeSchema):
+    seller = fields.Nested(SellerSchema, required=True)
+
+
+class SellerQueueArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(SELLER_STATUSES))

@@ -1,0 +1,235 @@
+"""Household seller profiles: onboarding, moderation, certifications, assisted onboarding."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..auth.models import User
+from ..auth.services import ensure_unique_contact, issue_claim_code, register_user
+from ..clock import today_vn, utcnow
+from ..coops.models import Coop
+from ..coops.services import can_moderate, get_coop, record_audit
+from ..errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError, field_error
+from ..extensions import db
+from ..places import check_place, province_name, ward_name
+from .models import Certification, Seller
+
+# The onboarding state machine: (status, action) → new status. Anything else is 409.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    ("draft", "submit"): "submitted",
+    ("rejected", "submit"): "submitted",
+    ("submitted", "approve"): "approved",
+    ("submitted", "reject"): "rejected",
+    ("approved", "suspend"): "suspended",
+    ("suspended", "reinstate"): "approved",
+}
+MODERATION_ACTIONS = ("approve", "reject", "suspend", "reinstate")
+
+
+def _check_place(province_code: int, ward_code: int) -> None:
+    errors = check_place(province_code, ward_code)
+    if errors:
+        raise ValidationError(details=errors)
+
+
+def _seller_query() -> Select:
+    return select(Seller).options(
+        joinedload(Seller.coop), selectinload(Seller.certifications), joinedload(Seller.user)
+    )
+
+
+def is_owner(user: User | None, seller: Seller) -> bool:
+    return user is not None and seller.user_id == user.id
+
+
+def sees_full_view(user: User | None, seller: Seller) -> bool:
+    return is_owner(user, seller) or can_moderate(user, seller.coop_id)
+
+
+def get_seller_for(user: User | None, seller_id: int) -> Seller:
+    """The seller as ``user`` may see it: approved ones are public, others only to owner and co-op."""
+    seller = db.session.scalar(_seller_query().where(Seller.id == seller_id))
+    if seller is None or (seller.status != "approved" and not sees_full_view(user, seller)):
+        raise NotFound("No such household.")
+    return seller
+
+
+def seller_view(seller: Seller, *, full: bool) -> dict[str, Any]:
+    """The dict behind SellerSchema: buyers see no phone, no street address, no unverified certs."""
+    certs = seller.certifications if full else certs_valid_on(seller, today_vn())
+    view = {
+        "id": seller.id,
+        "user_id": seller.user_id,
+        "display_name": seller.display_name,
+        "status": seller.status,
+        "coop": seller.coop,
+        "province_code": seller.province_code,
+        "province_name": province_name(seller.province_code),
+        "ward_code": seller.ward_code,
+        "ward_name": ward_name(seller.ward_code),
+        "description": seller.description,
+        "farm_area_m2": seller.farm_area_m2,
+        "certifications": [certification_view(c) for c in certs],
+        "created_at": seller.created_at,
+    }
+    if full:
+        view["phone"] = seller.phone
+        view["address_line"] = seller.address_line
+    return view
+
+
+def certification_view(cert: Certification) -> dict[str, Any]:
+    return {
+        "id": cert.id,
+        "scheme": cert.scheme,
+        "certificate_no": cert.certificate_no,
+        "issued_by": cert.issued_by,
+        "valid_from": cert.valid_from,
+        "valid_until": cert.valid_until,
+        "verified": cert.verified_at is not None,
+        "verified_at": cert.verified_at,
+    }
+
+
+def create_seller(user: User, *, coop_id: int, **fields: Any) -> Seller:
+    """A household's own profile, in status draft."""
+    if db.session.scalar(select(Seller.id).where(Seller.user_id == user.id)) is not None:
+        raise Conflict("You already have a seller profile.")
+    if db.session.get(Coop, coop_id) is None:
+        raise field_error("coop_id", "No co-op with this id.")
+    _check_place(fields["province_code"], fields["ward_code"])
+    seller = Seller(user_id=user.id, coop_id=coop_id, status="draft", **fields)
+    db.session.add(seller)
+    db.session.flush()
+    return seller
+
+
+def update_seller(seller: Seller, changes: dict[str, Any]) -> Seller:
+    _check_place(
+        changes.get("province_code", seller.province_code),
+        changes.get("ward_code", seller.ward_code),
+    )
+    for name, value in changes.items():
+        setattr(seller, name, value)
+    db.session.flush()
+    return seller
+
+
+def transition(seller: Seller, action: str, actor: User, reason: str | None = None) -> Seller:
+    """Move along the onboarding state machine; moderation actions go to the co-op's audit log."""
+    new_status = TRANSITIONS.get((seller.status, action))
+    if new_status is None:
+        raise InvalidTransition(
+            f"Cannot {action} a household in status '{seller.status}'.",
+            {"status": seller.status, "action": action},
+        )
+    seller.status = new_status
+    if action in MODERATION_ACTIONS:
+        record_audit(
+            coop_id=seller.coop_id,
+            actor=actor,
+            action=f"seller.{action}",
+            target_type="seller",
+            target_id=seller.id,
+            reason=reason,
+        )
+    db.session.flush()
+    return seller
+
+
+def submit(seller: Seller, actor: User) -> Seller:
+    if not is_owner(actor, seller):
+        raise Forbidden("Only the household itself submits its profile.")
+    return transition(seller, "submit", actor)
+
+
+def moderate(seller: Seller, action: str, actor: User, reason: str | None = None) -> Seller:
+    if not can_moderate(actor, seller.coop_id):
+        raise Forbidden("Only an admin of this household's co-op can do this.")
+    return transition(seller, action, actor, reason)
+
+
+def add_certification(seller: Seller, actor: User, **fields: Any) -> Certification:
+    if not sees_full_view(actor, seller):
+        raise Forbidden("Only the household or its co-op adds certifications.")
+    cert = Certification(seller_id=seller.id, **fields)
+    db.session.add(cert)
+    db.session.flush()
+    return cert
+
+
+def verify_certification(seller: Seller, cert_id: int, actor: User) -> Certification:
+    cert = db.session.scalar(
+        select(Certification).where(
+            Certification.id == cert_id, Certification.seller_id == seller.id
+        )
+    )
+    if cert is None:
+        raise NotFound("No such certification.")
+    if not can_moderate(actor, seller.coop_id):
+        raise Forbidden("Only an admin of this household's co-op verifies certifications.")
+    if cert.verified_at is not None:
+        raise InvalidTransition("This certification is already verified.")
+    cert.verified_at = utcnow()
+    cert.verified_by_id = actor.id
+    record_audit(
+        coop_id=seller.coop_id,
+        actor=actor,
+        action="certification.verify",
+        target_type="certification",
+        target_id=cert.id,
+    )
+    db.session.flush()
+    return cert
+
+
+def onboard_household(coop_id: int, actor: User, *, full_name: str, **fields: Any):
+    """Assisted onboarding: the co-op creates the account and an approved profile, and hands
+    the household a claim code with which it sets its own password."""
+    coop = get_coop(coop_id)
+    if not can_moderate(actor, coop.id):
+        raise Forbidden("Only an admin of this co-op onboards its households.")
+    _check_place(fields["province_code"], fields["ward_code"])
+    ensure_unique_contact(None, fields["phone"])
+    user = register_user(full_name=full_name, password=None, phone=fields["phone"])
+    seller = Seller(user_id=user.id, coop_id=coop.id, status="approved", **fields)
+    db.session.add(seller)
+    db.session.flush()
+    record_audit(
+        coop_id=coop.id,
+        actor=actor,
+        action="seller.onboard",
+        target_type="seller",
+        target_id=seller.id,
+    )
+    code, claim = issue_claim_code(user)
+    return seller, code, claim
+
+
+def new_claim_code(seller: Seller, actor: User):
+    if not can_moderate(actor, seller.coop_id):
+        raise Forbidden("Only an admin of this household's co-op issues claim codes.")
+    code, claim = issue_claim_code(seller.user)
+    record_audit(
+        coop_id=seller.coop_id,
+        actor=actor,
+        action="seller.claim_code",
+        target_type="seller",
+        target_id=seller.id,
+    )
+    return code, claim
+
+
+def coop_sellers(coop_id: int, status: str | None) -> Select:
+    query = _seller_query().where(Seller.coop_id == coop_id)
+    if status:
+        query = query.where(Seller.status == status)
+    return query.order_by(Seller.created_at, Seller.id)
+
+
+def certs_valid_on(seller: Seller, day: dt.date) -> list[Certification]:
+    return [c for c in seller.certifications if c.is_shown_to_buyers(day)]

@@ -1,0 +1,147 @@
+"""Test fixtures: a real database (SQLite file or PostgreSQL) migrated from empty once per run,
+emptied after every test, and an API client that speaks JSON with bearer tokens.
+
+TEST_DB=sqlite|postgres picks the database (the Makefile runs the suite once with each).
+TEST_DATABASE_URL points at a PostgreSQL server database to create the test database from.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from marketplace import create_app
+from marketplace.extensions import db, limiter
+
+TEST_DB = os.environ.get("TEST_DB", "sqlite")
+PG_SERVER_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _pg_server_engine() -> sa.Engine:
+    return sa.create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    if TEST_DB == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    name = f"mp_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    server = _pg_server_engine()
+    try:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        if IN_CI:
+            raise RuntimeError(f"PostgreSQL is required in CI and unreachable: {exc}") from exc
+        pytest.skip(f"PostgreSQL unreachable at {PG_SERVER_URL}")
+    url = sa.engine.make_url(PG_SERVER_URL).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def base_config(database_url: str, index_dir) -> dict[str, Any]:
+    return {
+        "MARKETPLACE_ENV": "testing",
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SEARCH_INDEX_DIR": str(index_dir),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SECRET_KEY": "test-secret",
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url, tmp_path_factory) -> str:
+    """The schema built by `flask db upgrade` from an empty database (the migrations are tested)."""
+    app = create_app(base_config(database_url, tmp_path_factory.mktemp("index")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_tables(app) -> None:
+    with app.app_context():
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(db.metadata.sorted_tables):
+                    conn.execute(table.delete())
+                if "sqlite_sequence" in sa.inspect(conn).get_table_names():
+                    conn.execute(sa.text("DELETE FROM sqlite_sequence"))
+
+
+@pytest.fixture
+def app_config(migrated, tmp_path) -> dict[str, Any]:
+    """Overrides for the app under test; a test may change them before asking for ``app``."""
+    return base_config(migrated, tmp_path / "search-index")
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    limiter.reset()
+    yield app
+    _empty_tables(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@dataclass
+class ApiClient:
+    """The Flask test client, speaking JSON to /api/v1 with an optional bearer token."""
+
+    client: Any
+    token: str | None = None
+
+    def call(self, method: str, path: str, json: Any = None, token: str | None = None, **kw):
+        headers = dict(kw.pop("headers", {}) or {})
+        bearer = token if token is not None else self.token
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+        url = path if path.startswith("/api/") or path.startswith("/healthz") else f"/api/v1{path}"
+        return self.client.open(url, method=method, json=json, headers=headers, **kw)
+
+    def get(self, path, **kw):
+        return self.call("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.call("POST", path, json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.call("PATCH", path, json=json, **kw)
+
+    def delete(self, path, **kw):
+        return self.call("DELETE", path, **kw)
+
+    def as_(self, token: str | None) -> ApiClient:
+        return ApiClient(self.client, token)
+
+
+@pytest.fixture
+def api(app) -> ApiClient:
+    return ApiClient(app.test_client())
+
+
+def pg_only():
+    return pytest.mark.skipif(TEST_DB != "postgres", reason="needs PostgreSQL")
+
+
+pytest.register_assert_rewrite("tests.factories")
