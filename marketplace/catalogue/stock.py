@@ -1,0 +1,105 @@
+"""Every change of a product's stock goes through this module.
+
+Each change is one conditional UPDATE (``stock + delta >= 0``), so no concurrency can take stock
+below zero, and each leaves a StockMovement row saying why. Reservations for orders lock the rows
+in product-id order first (PostgreSQL ``FOR UPDATE``) so that a multi-item order is all or nothing
+and concurrent orders cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..auth.models import User
+from ..errors import InsufficientStock
+from ..extensions import db
+from .models import Product, StockMovement
+
+
+def _apply(
+    product_id: int, delta: int, reason: str, actor: User | None, order_id: int | None
+) -> int | None:
+    """Add ``delta`` to the stock unless that would go below 0; the new quantity, or None."""
+    new_quantity = db.session.execute(
+        update(Product)
+        .where(Product.id == product_id, Product.stock_quantity + delta >= 0)
+        .values(stock_quantity=Product.stock_quantity + delta)
+        .returning(Product.stock_quantity),
+        execution_options={"synchronize_session": False},
+    ).scalar()
+    if new_quantity is None:
+        return None
+    db.session.add(
+        StockMovement(
+            product_id=product_id,
+            delta=delta,
+            reason=reason,
+            resulting_quantity=new_quantity,
+            actor_id=actor.id if actor else None,
+            order_id=order_id,
+        )
+    )
+    product = db.session.identity_map.get(db.session.identity_key(Product, product_id))
+    if product is not None:
+        set_committed_value(product, "stock_quantity", new_quantity)
+    return new_quantity
+
+
+def adjust_stock(product: Product, delta: int, reason: str, actor: User | None = None) -> Product:
+    """A household's manual correction (harvest came in, fruit spoiled …); 409 below zero."""
+    if _apply(product.id, delta, reason, actor, None) is None:
+        db.session.refresh(product, ["stock_quantity"])
+        raise InsufficientStock(
+            f"Only {product.stock_quantity} in stock; cannot remove {-delta}.",
+            {"available": product.stock_quantity, "delta": delta},
+        )
+    db.session.flush()
+    return product
+
+
+def reserve_stock(
+    quantities: Mapping[int, int], *, reason: str, order_id: int | None = None
+) -> dict[int, Product]:
+    """Take ``{product_id: quantity}`` out of stock, all or nothing.
+
+    Raises InsufficientStock with ``details.items = [{product_id, requested, available}]``.
+    """
+    ids = sorted(quantities)
+    products = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Product).where(Product.id.in_(ids)).order_by(Product.id).with_for_update()
+        )
+    }
+    short = [
+        {"product_id": pid, "requested": quantities[pid], "available": products[pid].stock_quantity}
+        for pid in ids
+        if pid in products and products[pid].stock_quantity < quantities[pid]
+    ]
+    if not short:
+        for pid in ids:
+            if _apply(pid, -quantities[pid], reason, None, order_id) is None:
+                # Only reachable without row locks (SQLite): another writer got there first.
+                db.session.refresh(products[pid], ["stock_quantity"])
+                short.append(
+                    {
+                        "product_id": pid,
+                        "requested": quantities[pid],
+                        "available": products[pid].stock_quantity,
+                    }
+                )
+                break
+    if short:
+        raise InsufficientStock("Not enough stock for some items.", {"items": short})
+    db.session.flush()
+    return products
+
+
+def release_stock(quantities: Mapping[int, int], *, reason: str, order_id: int | None = None):
+    """Put reserved quantities back (cancellation, payment failure, expiry)."""
+    for pid in sorted(quantities):
+        _apply(pid, quantities[pid], reason, None, order_id)
+    db.session.flush()
