@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import uuid
@@ -9,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, g, request
+from sqlalchemy.exc import DBAPIError
 
 from .config import build_config
 from .errors import ErrorSchema, register_error_handlers
@@ -72,6 +74,17 @@ def _register_cli(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    @app.teardown_appcontext
+    def release_session(_exc):
+        # Runs before Flask-SQLAlchemy's own teardown. When the database connection died during
+        # the request, the rollback on close fails: drop the connection instead of failing.
+        try:
+            db.session.remove()
+        except DBAPIError:
+            with contextlib.suppress(Exception):
+                db.session.invalidate()
+            db.session.registry.clear()
+
     @app.before_request
     def assign_request_id():
         incoming = request.headers.get("X-Request-ID", "")

@@ -1,0 +1,463 @@
+"""`make bench`: load figures for the marketplace, each with a ratio to a baseline from the same run.
+
+Builds PostgreSQL databases with `flask seed synthetic` (10,000 and 100,000 products), serves the
+app with gunicorn as configured in gunicorn.conf.py, serves two baselines with the same settings
+(a bare Flask JSON endpoint; a Flask-SQLAlchemy + marshmallow page of 20 rows), drives load with
+wrk from a separate process (a Python thread pool for checkout), prints a table and writes
+bench/results/latest.json. Only 127.0.0.1 is ever targeted; every run is bounded in time.
+
+    .venv/bin/python bench/run.py [--sizes 10000,100000] [--duration 10] [--connections 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+BIN = Path(sys.executable).parent
+SERVER_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+PASSWORD = "bench-password-2026"
+# A fixed mix of real Vietnamese queries (accented, folded, English synonyms, prefixes).
+SEARCH_QUERIES = [
+    "vải thiều",
+    "vai thieu",
+    "nhãn lồng",
+    "nhan",
+    "xoài cát",
+    "xoai",
+    "bưởi da xanh",
+    "buoi",
+    "gạo st25",
+    "gao",
+    "cà phê",
+    "ca phe robusta",
+    "mật ong",
+    "mat ong rung",
+    "lychee",
+    "longan",
+    "mango",
+    "thanh hà",
+    "hưng yên",
+    "rau",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd: list[str], env: dict, **kw) -> float:
+    """Run a command to completion; its wall time in seconds."""
+    started = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, **kw)
+    return time.perf_counter() - started
+
+
+def flask(env: dict, *args: str, **kw) -> float:
+    return run([str(BIN / "flask"), "--app", "wsgi", *args], env, **kw)
+
+
+@contextlib.contextmanager
+def database(name: str):
+    server = sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@contextlib.contextmanager
+def gunicorn(app_ref: str, env: dict):
+    port = free_port()
+    env = {**env, "PORT": str(port)}
+    proc = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "--access-logfile",
+            "/dev/null",
+            app_ref,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with contextlib.suppress(requests.RequestException):
+                requests.get(base + "/", timeout=1)
+                break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError(f"gunicorn {app_ref} did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def wrk(
+    url: str,
+    duration: int,
+    connections: int,
+    paths: list[str] | None = None,
+    *,
+    method: str = "GET",
+    body: str = "",
+) -> dict:
+    """Load one URL (or a rotation of paths) with wrk; req/s and latency percentiles in ms."""
+    env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": body}
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        if paths:
+            f.write("\n".join(paths))
+        env["WRK_PATHS"] = f.name if paths else ""
+    if not paths:
+        env.pop("WRK_PATHS")
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(BENCH / "latency.lua"),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
+    os.unlink(f.name)
+    summary = json.loads(out.strip().splitlines()[-1])
+    seconds = summary["duration_us"] / 1e6
+    return {
+        "rps": round(summary["requests"] / seconds, 1),
+        "p50_ms": round(summary["p50_us"] / 1000, 2),
+        "p95_ms": round(summary["p95_us"] / 1000, 2),
+        "p99_ms": round(summary["p99_us"] / 1000, 2),
+        "non2xx": summary["non2xx"],
+        "errors": summary["socket_errors"],
+    }
+
+
+def sql_per_request(env: dict, paths: list[str]) -> float:
+    """SQL statements per request, counted in-process with the same configuration."""
+    code = (
+        "import json, sys\n"
+        "from sqlalchemy import event\n"
+        "from marketplace import create_app\n"
+        "from marketplace.extensions import db\n"
+        "app = create_app()\n"
+        "paths = json.loads(sys.argv[1])\n"
+        "count = [0]\n"
+        "with app.app_context():\n"
+        "    event.listen(db.engine, 'before_cursor_execute', lambda *a: count.__setitem__(0, count[0] + 1))\n"
+        "client = app.test_client()\n"
+        "client.get(paths[0])\n"
+        "count[0] = 0\n"
+        "for p in paths: client.get(p)\n"
+        "print(count[0] / len(paths))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(paths)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return round(float(out.strip().splitlines()[-1]), 1)
+
+
+def make_buyers(base: str, count: int) -> list[str]:
+    tokens = []
+    for i in range(count):
+        email = f"bench-buyer-{i}-{time.time_ns()}@example.vn"
+        r = requests.post(
+            f"{base}/api/v1/auth/register",
+            json={"email": email, "password": PASSWORD, "full_name": f"Người mua {i}"},
+        )
+        r.raise_for_status()
+        r = requests.post(f"{base}/api/v1/auth/tokens", json={"login": email, "password": PASSWORD})
+        r.raise_for_status()
+        tokens.append(r.json()["token"])
+    return tokens
+
+
+ADDRESS = {  # Phường Ba Đình, Thành phố Hà Nội
+    "recipient_name": "Nguyễn Văn Bền",
+    "phone": "0912345678",
+    "province_code": 1,
+    "ward_code": 4,
+    "address_line": "Số 1 Tràng Tiền",
+}
+
+
+def checkout(base: str, tokens: list[str], product_ids: list[int], per_buyer: int) -> dict:
+    """Each buyer places ``per_buyer`` COD orders at once with the others; orders/s and outcomes."""
+    address = dict(ADDRESS)
+    outcomes: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def buyer(i: int, token: str) -> list[float]:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token}"
+        latencies = []
+        for n in range(per_buyer):
+            pid = product_ids[(i * per_buyer + n) % len(product_ids)]
+            started = time.perf_counter()
+            r = session.post(
+                f"{base}/api/v1/orders",
+                json={
+                    "items": [{"product_id": pid, "quantity": 1}],
+                    "shipping_address": address,
+                    "payment_method": "cod",
+                },
+            )
+            latencies.append(time.perf_counter() - started)
+            with lock:
+                outcomes[r.status_code] = outcomes.get(r.status_code, 0) + 1
+        return latencies
+
+    started = time.perf_counter()
+    with cf.ThreadPoolExecutor(len(tokens)) as pool:
+        latencies = sorted(x for lats in pool.map(buyer, range(len(tokens)), tokens) for x in lats)
+    elapsed = time.perf_counter() - started
+
+    def pct(p):
+        return round(latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] * 1000, 2)
+
+    return {
+        "rps": round(outcomes.get(201, 0) / elapsed, 1),
+        "p50_ms": pct(50),
+        "p95_ms": pct(95),
+        "p99_ms": pct(99),
+        "outcomes": outcomes,
+    }
+
+
+def last_units(base: str, tokens: list[str], product_id: int) -> dict:
+    """200 buyers (threads) race for the last 10 units: exactly 10 must sell."""
+
+    def buy(token):
+        return requests.post(
+            f"{base}/api/v1/orders",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "items": [{"product_id": product_id, "quantity": 1}],
+                "shipping_address": ADDRESS,
+                "payment_method": "cod",
+            },
+        ).status_code
+
+    with cf.ThreadPoolExecutor(200) as pool:
+        codes = list(pool.map(buy, [tokens[i % len(tokens)] for i in range(200)]))
+    return {
+        "sold": codes.count(201),
+        "refused": codes.count(409),
+        "other": len(codes) - codes.count(201) - codes.count(409),
+    }
+
+
+def oversell_check(url: str) -> dict:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        negative = conn.scalar(sa.text("SELECT count(*) FROM products WHERE stock_quantity < 0"))
+        drift = conn.scalar(
+            sa.text(
+                "SELECT count(*) FROM products p JOIN (SELECT product_id, sum(delta) d, "
+                "min(resulting_quantity) lowest FROM stock_movements GROUP BY product_id) m "
+                "ON m.product_id = p.id WHERE m.lowest < 0"
+            )
+        )
+    engine.dispose()
+    return {"negative_stock_products": negative, "negative_movements": drift}
+
+
+def table(rows: list[dict]) -> str:
+    head = f"{'scenario':46} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'SQL/req':>7} {'ratio':>6}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else ""
+        sql = "" if r.get("sql") is None else f"{r['sql']:.1f}"
+        lines.append(
+            f"{r['name']:46} {r['rps']:8.1f} {r['p50_ms']:8.2f} {r['p95_ms']:8.2f} "
+            f"{r['p99_ms']:8.2f} {sql:>7} {ratio:>6}"
+        )
+    return "\n".join(lines)
+
+
+def bench_size(size: int, args, results: dict) -> None:
+    print(f"\n=== {size:,} products ===", flush=True)
+    with database(f"mp_bench_{size}") as url, tempfile.TemporaryDirectory() as index_dir:
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "MARKETPLACE_ENV": "production",
+            "SECRET_KEY": "bench",
+            "SEARCH_INDEX_DIR": index_dir,
+            "SEARCH_BACKEND": "whoosh",
+            "RATELIMIT_ENABLED": "false",
+        }
+        flask(env, "db", "upgrade", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seed_s = flask(env, "seed", "synthetic", "--products", str(size), "--seed", "1")
+        results["timings"][f"seed_synthetic_{size}_s"] = round(seed_s, 1)
+        for backend in ("whoosh", "postgres"):
+            results["timings"][f"search_rebuild_{backend}_{size}_s"] = round(
+                flask({**env, "SEARCH_BACKEND": backend}, "search", "rebuild"), 1
+            )
+        rows = []
+        with gunicorn("bench.baseline:app", env) as base:
+            bare = {
+                "name": "baseline: bare Flask JSON",
+                **wrk(base + "/bare", args.duration, args.connections),
+            }
+            page = {
+                "name": "baseline: SQLAlchemy+marshmallow 20 rows",
+                **wrk(base + "/rows", args.duration, args.connections),
+            }
+            rows += [bare, page]
+        for backend in ("postgres", "whoosh"):
+            benv = {**env, "SEARCH_BACKEND": backend}
+            with gunicorn("wsgi:app", benv) as base:
+                ids = [
+                    p["id"]
+                    for p in requests.get(base + "/api/v1/products?per_page=100").json()["items"]
+                ]
+                search_paths = [
+                    f"/api/v1/search?q={requests.utils.quote(q)}" for q in SEARCH_QUERIES
+                ]
+                if backend == "postgres":
+                    scenarios = [
+                        ("GET /products (page of 20)", ["/api/v1/products"], page),
+                        (
+                            "GET /products filtered",
+                            [
+                                "/api/v1/products?category=trai-cay&in_stock=true&sort=price&min_price=10000"
+                            ],
+                            page,
+                        ),
+                        ("GET /products/{id}", [f"/api/v1/products/{i}" for i in ids], page),
+                    ]
+                else:
+                    scenarios = []
+                scenarios.append((f"GET /search [{backend}] 20 queries", search_paths, page))
+                for name, paths, baseline in scenarios:
+                    r = wrk(
+                        base + paths[0],
+                        args.duration,
+                        args.connections,
+                        paths if len(paths) > 1 else None,
+                    )
+                    r.update(
+                        name=name,
+                        sql=sql_per_request(benv, paths[:20]),
+                        ratio=r["rps"] / baseline["rps"],
+                    )
+                    rows.append(r)
+                if backend == "postgres":
+                    tokens = make_buyers(base, 32)
+                    r = checkout(base, tokens, ids, args.orders_per_buyer)
+                    r.update(name="POST /orders COD, 32 buyers", ratio=None, **oversell_check(url))
+                    rows.append(r)
+                    # The last 10 units of one product, 200 buyers at once.
+                    engine = sa.create_engine(url)
+                    with engine.begin() as conn:
+                        conn.execute(
+                            sa.text(
+                                "UPDATE products SET stock_quantity = 10, min_order_quantity = 1 WHERE id = :i"
+                            ),
+                            {"i": ids[-1]},
+                        )
+                    engine.dispose()
+                    results["last_units"] = last_units(base, tokens, ids[-1])
+                    email = "bench-login@example.vn"
+                    requests.post(
+                        f"{base}/api/v1/auth/register",
+                        json={"email": email, "password": PASSWORD, "full_name": "Đăng Nhập"},
+                    )
+                    body = json.dumps({"login": email, "password": PASSWORD})
+                    r = wrk(
+                        base + "/api/v1/auth/tokens",
+                        args.duration,
+                        8,
+                        None,
+                        method="POST",
+                        body=body,
+                    )
+                    r.update(
+                        name="POST /auth/tokens (scrypt)", sql=None, ratio=r["rps"] / bare["rps"]
+                    )
+                    rows.append(r)
+        for r in rows:
+            r.setdefault("sql", None)
+            r.setdefault("ratio", r["rps"] / rows[0]["rps"] if r is not rows[0] else 1.0)
+        print(table(rows), flush=True)
+        results["sizes"][str(size)] = rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk scenario")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--orders-per-buyer", type=int, default=20)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is missing: `make bench` installs it (apt-get install wrk).", file=sys.stderr)
+        return 2
+    results = {
+        "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores",
+        "timings": {},
+        "sizes": {},
+    }
+    for size in (int(s) for s in args.sizes.split(",")):
+        bench_size(size, args, results)
+    print("\ntimings:", json.dumps(results["timings"], indent=2))
+    if "last_units" in results:
+        print("last 10 units, 200 buyers:", results["last_units"])
+    out = BENCH / "results" / "latest.json"
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"\nwrote {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
