@@ -1,0 +1,150 @@
+"""Walk every route of the app's URL map as strangers — anonymous, a buyer, a household of another
+co-op, and another co-op's admin — against objects that belong to someone else, and prove that none
+of them reads a private view or changes anything. A new route that this walk does not know fails
+the test, so it cannot be forgotten."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.factories import build_world, new_coop_admin, new_household
+
+# Routes anyone may call successfully (public reads, and creating one's own things).
+PUBLIC = {
+    ("GET", "/api/v1/coops"),
+    ("GET", "/api/v1/coops/<int:coop_id>"),
+    ("GET", "/api/v1/sellers/<int:seller_id>"),  # approved household: public view only
+    ("GET", "/healthz"),
+    ("POST", "/api/v1/auth/register"),
+    ("POST", "/api/v1/auth/tokens"),
+    ("DELETE", "/api/v1/auth/tokens/current"),  # one's own token
+    ("GET", "/api/v1/me"),
+    ("POST", "/api/v1/sellers"),  # one's own profile
+}
+SKIP = {"/api/openapi.json", "/static/<path:filename>"}
+
+
+def _bodies(w) -> dict[tuple[str, str], dict]:
+    """A valid body for every route that takes one, so authorisation, not validation, decides."""
+    household = {
+        "display_name": "Vườn lạ",
+        "phone": "0987000111",
+        "province_code": 31,
+        "ward_code": 10813,
+        "address_line": "Thôn Lạ",
+    }
+    return {
+        ("POST", "/api/v1/auth/register"): {
+            "email": "walker@example.vn",
+            "password": "mật-khẩu-vải-2026",
+            "full_name": "Người lạ",
+        },
+        ("POST", "/api/v1/auth/tokens"): {"login": "nobody@example.vn", "password": "x" * 12},
+        ("POST", "/api/v1/auth/claim"): {"code": "AAAAA-BBBBB", "password": "x" * 12},
+        ("POST", "/api/v1/coops"): {"name": "HTX Lạ", "province_code": 31},
+        ("POST", "/api/v1/coops/<int:coop_id>/admins"): {"user_id": w["walker_id"]},
+        ("POST", "/api/v1/sellers"): {**household, "coop_id": w["coop_id"]},
+        ("PATCH", "/api/v1/sellers/<int:seller_id>"): {"display_name": "Đổi tên"},
+        ("POST", "/api/v1/sellers/<int:seller_id>/reject"): {"reason": "Lạ"},
+        ("POST", "/api/v1/sellers/<int:seller_id>/suspend"): {"reason": "Lạ"},
+        ("POST", "/api/v1/sellers/<int:seller_id>/certifications"): {
+            "scheme": "vietgap",
+            "certificate_no": "VG-X",
+            "issued_by": "Sở NN",
+            "valid_from": "2026-01-01",
+            "valid_until": "2027-01-01",
+        },
+        ("POST", "/api/v1/coops/<int:coop_id>/households"): {**household, "full_name": "Lạ"},
+    }
+
+
+@pytest.fixture
+def victim(app, api):
+    world = build_world(app, api)
+    cert = world.household.api.post(
+        f"/sellers/{world.household.seller['id']}/certifications",
+        {
+            "scheme": "ocop",
+            "certificate_no": "OCOP-31-1",
+            "issued_by": "UBND",
+            "valid_from": "2026-01-01",
+            "valid_until": "2028-01-01",
+        },
+    ).get_json()
+    ids = {
+        "coop_id": world.coop["id"],
+        "seller_id": world.household.seller["id"],
+        "cert_id": cert["id"],
+        "user_id": world.coop_admin.id,
+    }
+    return world, ids
+
+
+def _strangers(app, api, world):
+    far_coop_admin = new_coop_admin(api, world.admin, world.other_coop, "Người ngoài")
+    far_household = new_household(api, world.other_coop, far_coop_admin)
+    return {
+        "anonymous": None,
+        "buyer": world.buyer.token,
+        "household of another co-op": far_household.token,
+        "admin of another co-op": world.other_coop_admin.token,
+    }
+
+
+def _snapshot(world) -> dict:
+    owner = world.household.api
+    return {
+        "seller": owner.get(f"/sellers/{world.household.seller['id']}").get_json(),
+        "audit": world.coop_admin.api.get(f"/coops/{world.coop['id']}/audit").get_json()["total"],
+        "coop_admins": sorted(world.coop_admin.api.get("/me").get_json()["coop_ids"]),
+    }
+
+
+def test_strangers_cannot_reach_anothers_objects(app, api, victim):
+    world, ids = victim
+    strangers = _strangers(app, api, world)
+    walker = api.post(
+        "/auth/register",
+        {"email": "walked@example.vn", "password": "mật-khẩu-vải-2026", "full_name": "W"},
+    ).get_json()
+    bodies = _bodies({**ids, "walker_id": walker["id"]})
+    before = _snapshot(world)
+    unknown = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule in SKIP:
+            continue
+        params = re.findall(r"<(?:\w+:)?(\w+)>", rule.rule)
+        if any(p not in ids for p in params):
+            unknown.append(rule.rule)
+            continue
+        path = rule.rule
+        for p in params:
+            path = re.sub(rf"<(?:\w+:)?{p}>", str(ids[p]), path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            body = bodies.get((method, rule.rule))
+            if (
+                method in ("POST", "PATCH", "PUT")
+                and body is None
+                and rule.rule.endswith(("/reject", "/suspend", "/remove", "/cancel"))
+            ):
+                unknown.append(f"{method} {rule.rule} (needs a body in _bodies)")
+                continue
+            for who, token in strangers.items():
+                r = api.call(method, path, json=body, token=token or "")
+                if (method, rule.rule) in PUBLIC:
+                    assert r.status_code < 500, (who, method, rule.rule, r.get_json())
+                    if rule.rule == "/api/v1/sellers/<int:seller_id>" and r.status_code == 200:
+                        assert "phone" not in r.get_json() and "address_line" not in r.get_json()
+                    continue
+                assert r.status_code in (401, 403, 404), (who, method, rule.rule, r.status_code)
+                error = r.get_json()["error"]
+                assert error["code"] in (
+                    "unauthorized",
+                    "invalid_credentials",
+                    "forbidden",
+                    "not_found",
+                )
+    assert not unknown, f"routes the walk does not know how to call: {unknown}"
+    assert _snapshot(world) == before
