@@ -58,12 +58,12 @@ def _migrations_dir() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from .auth.routes import blp as auth_blp
-    from .catalogue import models as _catalogue_models  # noqa: F401  (until its routes exist)
+    from .catalogue.routes import blp as catalogue_blp
     from .coops.routes import blp as coops_blp
     from .health import blp as health_blp
     from .sellers.routes import blp as sellers_blp
 
-    for blp in (auth_blp, coops_blp, sellers_blp, health_blp):
+    for blp in (auth_blp, coops_blp, sellers_blp, catalogue_blp, health_blp):
         api.register_blueprint(blp)
 
 

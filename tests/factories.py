@@ -138,3 +138,27 @@ def build_world(app, api) -> World:
         other_household=new_household(api, coop, coop_admin),
         buyer=new_user(api, "Đỗ Minh Anh"),
     )
+
+
+def product_body(**overrides) -> dict:
+    body = {
+        "name": "Vải thiều Thanh Hà loại 1",
+        "description": "Vải thiều chín cây, hái buổi sáng, đóng thùng xốp.",
+        "category_slug": "vai-thieu",
+        "unit": "kg",
+        "unit_price_vnd": 45_000,
+        "stock_quantity": 100,
+        "min_order_quantity": 1,
+        "origin_province_code": 31,
+        "origin_area": "Thanh Hà",
+    }
+    body.update(overrides)
+    return body
+
+
+def new_product(household: Actor, coop_admin: Actor | None = None, **overrides) -> dict:
+    """A listing of ``household``; approved (active) by ``coop_admin`` when one is given."""
+    product = _ok(household.api.post("/products", product_body(**overrides)), 201)
+    if coop_admin is not None:
+        product = _ok(coop_admin.api.post(f"/products/{product['id']}/approve"), 200)
+    return product

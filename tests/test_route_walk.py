@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.factories import build_world, new_coop_admin, new_household
+from tests.factories import build_world, new_coop_admin, new_household, new_product, product_body
 
 # Routes anyone may call successfully (public reads, and creating one's own things).
 PUBLIC = {
@@ -22,6 +22,9 @@ PUBLIC = {
     ("DELETE", "/api/v1/auth/tokens/current"),  # one's own token
     ("GET", "/api/v1/me"),
     ("POST", "/api/v1/sellers"),  # one's own profile
+    ("GET", "/api/v1/categories"),
+    ("GET", "/api/v1/products"),
+    ("POST", "/api/v1/products"),  # one's own listing (approved households)
 }
 SKIP = {"/api/openapi.json", "/static/<path:filename>"}
 
@@ -57,6 +60,15 @@ def _bodies(w) -> dict[tuple[str, str], dict]:
             "valid_until": "2027-01-01",
         },
         ("POST", "/api/v1/coops/<int:coop_id>/households"): {**household, "full_name": "Lạ"},
+        ("POST", "/api/v1/categories"): {"name": "Lạ"},
+        ("POST", "/api/v1/products"): product_body(),
+        ("PATCH", "/api/v1/products/<int:product_id>"): {"unit_price_vnd": 1},
+        ("POST", "/api/v1/products/<int:product_id>/reject"): {"reason": "Lạ"},
+        ("POST", "/api/v1/products/<int:product_id>/remove"): {"reason": "Lạ"},
+        ("POST", "/api/v1/products/<int:product_id>/stock-adjustments"): {
+            "delta": -1,
+            "reason": "Lạ",
+        },
     }
 
 
@@ -73,7 +85,9 @@ def victim(app, api):
             "valid_until": "2028-01-01",
         },
     ).get_json()
+    product = new_product(world.household)  # pending review: not public
     ids = {
+        "product_id": product["id"],
         "coop_id": world.coop["id"],
         "seller_id": world.household.seller["id"],
         "cert_id": cert["id"],
@@ -93,9 +107,10 @@ def _strangers(app, api, world):
     }
 
 
-def _snapshot(world) -> dict:
+def _snapshot(world, product_id) -> dict:
     owner = world.household.api
     return {
+        "product": owner.get(f"/products/{product_id}").get_json(),
         "seller": owner.get(f"/sellers/{world.household.seller['id']}").get_json(),
         "audit": world.coop_admin.api.get(f"/coops/{world.coop['id']}/audit").get_json()["total"],
         "coop_admins": sorted(world.coop_admin.api.get("/me").get_json()["coop_ids"]),
@@ -110,7 +125,7 @@ def test_strangers_cannot_reach_anothers_objects(app, api, victim):
         {"email": "walked@example.vn", "password": "mật-khẩu-vải-2026", "full_name": "W"},
     ).get_json()
     bodies = _bodies({**ids, "walker_id": walker["id"]})
-    before = _snapshot(world)
+    before = _snapshot(world, ids["product_id"])
     unknown = []
     for rule in app.url_map.iter_rules():
         if rule.rule in SKIP:
@@ -147,4 +162,4 @@ def test_strangers_cannot_reach_anothers_objects(app, api, victim):
                     "not_found",
                 )
     assert not unknown, f"routes the walk does not know how to call: {unknown}"
-    assert _snapshot(world) == before
+    assert _snapshot(world, ids["product_id"]) == before

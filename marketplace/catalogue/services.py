@@ -1,11 +1,43 @@
-"""Categories, products and listing moderation."""
+"""Categories, products (listings), listing moderation and the public catalogue query."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from typing import Any
 
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..auth.models import User
+from ..clock import today_vn
+from ..coops.services import can_moderate, record_audit
+from ..errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError, field_error
+from ..extensions import db
+from ..places import check_place, province_name
+from ..search.text import slugify
 from ..sellers.models import Seller
-from .models import Product
+from ..sellers.services import certs_valid_on
+from . import stock
+from .models import Category, Product, StockMovement
+
+# The listing state machine: (status, action) → new status. Anything else is 409.
+# `archive` (DELETE) is allowed from every status but archived itself.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    ("pending_review", "approve"): "active",
+    ("pending_review", "reject"): "rejected",
+    ("active", "pause"): "paused",
+    ("paused", "resume"): "active",
+    ("active", "remove"): "removed",
+    ("rejected", "edit"): "pending_review",
+    ("active", "edit"): "pending_review",
+    **{
+        (status, "archive"): "archived"
+        for status in ("pending_review", "active", "paused", "rejected", "removed")
+    },
+}
+MODERATION_ACTIONS = ("approve", "reject", "remove")
+OWNER_ACTIONS = ("pause", "resume", "archive")
+# Editing these sends an active listing back to review; price, stock and the rest do not.
+REVIEWED_FIELDS = ("name", "description", "category_slug", "images")
 
 
 def visible_products() -> Select:
@@ -18,3 +50,302 @@ def visible_products() -> Select:
         .join(Product.seller)
         .where(Product.status == "active", Seller.status == "approved")
     )
+
+
+def with_relations(query: Select) -> Select:
+    """Load everything a product's representation needs in a constant number of statements."""
+    return query.options(
+        joinedload(Product.category),
+        joinedload(Product.seller).joinedload(Seller.coop),
+        selectinload(Product.seller, Seller.certifications),
+    )
+
+
+# ---- categories -------------------------------------------------------------------------
+
+
+def category_tree() -> list[dict[str, Any]]:
+    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
+    nodes = {
+        c.id: {"id": c.id, "slug": c.slug, "name": c.name, "parent_slug": None, "children": []}
+        for c in categories
+    }
+    roots = []
+    for c in categories:
+        if c.parent_id is None or c.parent_id not in nodes:
+            roots.append(nodes[c.id])
+        else:
+            nodes[c.id]["parent_slug"] = nodes[c.parent_id]["slug"]
+            nodes[c.parent_id]["children"].append(nodes[c.id])
+    return roots
+
+
+def get_category(slug: str, field: str = "category_slug") -> Category:
+    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        raise field_error(field, f"No category '{slug}'.")
+    return category
+
+
+def create_category(
+    *, name: str, slug: str | None = None, parent_slug: str | None = None
+) -> Category:
+    slug = slug or slugify(name)
+    if not slug:
+        raise field_error(
+            "slug", "Give a slug: the name has no letters or digits to make one from."
+        )
+    parent = get_category(parent_slug, "parent_slug") if parent_slug else None
+    if db.session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
+        raise Conflict(f"A category with slug '{slug}' exists.", {"slug": ["Already taken."]})
+    position = (
+        db.session.scalar(select(Category.position).order_by(Category.position.desc()).limit(1))
+        or 0
+    ) + 1
+    category = Category(slug=slug, name=name, parent=parent, position=position)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def category_and_descendants(slug: str) -> list[int]:
+    """Ids of the category with this slug and of all categories below it ([] when unknown)."""
+    rows = db.session.execute(select(Category.id, Category.parent_id, Category.slug)).all()
+    root = next((r.id for r in rows if r.slug == slug), None)
+    if root is None:
+        return []
+    ids, frontier = {root}, [root]
+    while frontier:
+        frontier = [r.id for r in rows if r.parent_id in frontier and r.id not in ids]
+        ids.update(frontier)
+    return sorted(ids)
+
+
+# ---- representation ---------------------------------------------------------------------
+
+
+def product_view(product: Product) -> dict[str, Any]:
+    """The dict behind ProductSchema."""
+    seller = product.seller
+    return {
+        "id": product.id,
+        "name": product.name,
+        "description": product.description,
+        "category": product.category,
+        "unit": product.unit,
+        "unit_price_vnd": product.unit_price_vnd,
+        "stock_quantity": product.stock_quantity,
+        "min_order_quantity": product.min_order_quantity,
+        "harvest_start": product.harvest_start,
+        "harvest_end": product.harvest_end,
+        "in_season": product.in_season,
+        "origin": {
+            "province_code": product.origin_province_code,
+            "province_name": province_name(product.origin_province_code),
+            "area": product.origin_area,
+        },
+        "seller": seller,
+        "coop": seller.coop,
+        "certifications": certs_valid_on(seller, today_vn()),
+        "status": product.status,
+        "images": list(product.images or []),
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+    }
+
+
+# ---- who may see and do what ------------------------------------------------------------
+
+
+def manages(user: User | None, product: Product) -> bool:
+    """The owner household, its co-op's admins and platform admins see a listing in any status."""
+    return user is not None and (
+        product.seller.user_id == user.id or can_moderate(user, product.seller.coop_id)
+    )
+
+
+def get_product_for(user: User | None, product_id: int) -> Product:
+    """The product as ``user`` may see it: visible ones for anyone, others to who manages them."""
+    product = db.session.scalar(with_relations(select(Product)).where(Product.id == product_id))
+    if product is None:
+        raise NotFound("No such product.")
+    visible = product.status == "active" and product.seller.status == "approved"
+    if not visible and not manages(user, product):
+        raise NotFound("No such product.")
+    return product
+
+
+def _own_product(user: User, product: Product) -> None:
+    if product.seller.user_id != user.id:
+        raise Forbidden("Only the household that lists this product can do this.")
+
+
+# ---- listing life cycle -----------------------------------------------------------------
+
+
+def _approved_seller_of(user: User) -> Seller:
+    seller = user.seller
+    if seller is None or seller.status != "approved":
+        raise Forbidden("Only an approved household can list products.")
+    return seller
+
+
+def _check_origin(code: int) -> None:
+    errors = check_place(code, None)
+    if errors:
+        raise ValidationError(details={"origin_province_code": errors["province_code"]})
+
+
+def create_product(user: User, data: dict[str, Any]) -> Product:
+    """A new listing of the caller's household, waiting for its co-op's review."""
+    seller = _approved_seller_of(user)
+    _check_origin(data["origin_province_code"])
+    category = get_category(data["category_slug"])
+    opening_stock = data["stock_quantity"]
+    product = Product(
+        seller_id=seller.id,
+        name=data["name"],
+        description=data["description"],
+        category_id=category.id,
+        unit=data["unit"],
+        unit_price_vnd=data["unit_price_vnd"],
+        stock_quantity=0,
+        min_order_quantity=data.get("min_order_quantity", 1),
+        harvest_start=data.get("harvest_start"),
+        harvest_end=data.get("harvest_end"),
+        origin_province_code=data["origin_province_code"],
+        origin_area=data.get("origin_area"),
+        images=data.get("images", []),
+        status="pending_review",
+    )
+    db.session.add(product)
+    db.session.flush()
+    if opening_stock:
+        stock.adjust_stock(product, opening_stock, "Opening stock", user)
+    return product
+
+
+def update_product(user: User, product: Product, changes: dict[str, Any]) -> Product:
+    """The owner edits a listing. Reviewed fields of an active or rejected listing send it
+    (back) to review; price, unit, quantities and harvest dates do not."""
+    _own_product(user, product)
+    if product.status == "archived":
+        raise InvalidTransition("An archived product cannot be edited.")
+    start = changes.get("harvest_start", product.harvest_start)
+    end = changes.get("harvest_end", product.harvest_end)
+    if start and end and end < start:
+        raise field_error("harvest_end", "Must not be before harvest_start.")
+    if "origin_province_code" in changes:
+        _check_origin(changes["origin_province_code"])
+    if "category_slug" in changes:
+        changes = dict(changes)
+        product.category_id = get_category(changes.pop("category_slug")).id
+        changes["category_slug"] = None  # still counts as a reviewed change
+    reviewed = any(name in changes for name in REVIEWED_FIELDS)
+    for name, value in changes.items():
+        if name != "category_slug":
+            setattr(product, name, value)
+    if reviewed and (product.status, "edit") in TRANSITIONS:
+        product.status = TRANSITIONS[(product.status, "edit")]
+    db.session.flush()
+    return product
+
+
+def transition(user: User, product: Product, action: str, reason: str | None = None) -> Product:
+    """Move a listing along its state machine; moderation goes to the co-op audit log."""
+    if action in MODERATION_ACTIONS:
+        if not can_moderate(user, product.seller.coop_id):
+            raise Forbidden("Only an admin of this household's co-op moderates its listings.")
+    else:
+        _own_product(user, product)
+    new_status = TRANSITIONS.get((product.status, action))
+    if new_status is None:
+        raise InvalidTransition(
+            f"Cannot {action} a product in status '{product.status}'.",
+            {"status": product.status, "action": action},
+        )
+    product.status = new_status
+    if action in MODERATION_ACTIONS:
+        record_audit(
+            coop_id=product.seller.coop_id,
+            actor=user,
+            action=f"product.{action}",
+            target_type="product",
+            target_id=product.id,
+            reason=reason,
+        )
+    db.session.flush()
+    return product
+
+
+def adjust_stock(user: User, product: Product, delta: int, reason: str) -> Product:
+    _own_product(user, product)
+    if product.status == "archived":
+        raise InvalidTransition("An archived product's stock cannot change.")
+    return stock.adjust_stock(product, delta, reason, user)
+
+
+def stock_movements(product: Product) -> Select:
+    return (
+        select(StockMovement)
+        .where(StockMovement.product_id == product.id)
+        .options(joinedload(StockMovement.actor))
+        .order_by(StockMovement.created_at.desc(), StockMovement.id.desc())
+    )
+
+
+# ---- queries ----------------------------------------------------------------------------
+
+SORT_ORDERS = {
+    "newest": (Product.created_at.desc(), Product.id.desc()),
+    "price": (Product.unit_price_vnd.asc(), Product.id.asc()),
+    "-price": (Product.unit_price_vnd.desc(), Product.id.desc()),
+    "name": (Product.name.asc(), Product.id.asc()),
+}
+
+
+def filter_products(query: Select, filters: dict[str, Any]) -> Select:
+    """Apply the catalogue's filters (shared by GET /products and GET /search)."""
+    if filters.get("category"):
+        query = query.where(Product.category_id.in_(category_and_descendants(filters["category"])))
+    if filters.get("province_code") is not None:
+        query = query.where(Product.origin_province_code == filters["province_code"])
+    if filters.get("coop_id") is not None:
+        query = query.where(Seller.coop_id == filters["coop_id"])
+    if filters.get("seller_id") is not None:
+        query = query.where(Product.seller_id == filters["seller_id"])
+    if filters.get("min_price") is not None:
+        query = query.where(Product.unit_price_vnd >= filters["min_price"])
+    if filters.get("max_price") is not None:
+        query = query.where(Product.unit_price_vnd <= filters["max_price"])
+    if filters.get("in_season") is not None:
+        today = today_vn()
+        in_window = (Product.harvest_start <= today) & (Product.harvest_end >= today)
+        query = query.where(
+            in_window if filters["in_season"] else ~in_window | Product.harvest_start.is_(None)
+        )
+    if filters.get("in_stock") is not None:
+        query = query.where(
+            Product.stock_quantity > 0 if filters["in_stock"] else Product.stock_quantity == 0
+        )
+    return query
+
+
+def catalogue(filters: dict[str, Any], sort: str = "newest") -> Select:
+    """The public catalogue: visible products matching the filters, in the given order."""
+    query = filter_products(visible_products(), filters)
+    return with_relations(query.order_by(*SORT_ORDERS[sort]))
+
+
+def products_of_coop(coop_id: int, status: str | None) -> Select:
+    query = select(Product).join(Product.seller).where(Seller.coop_id == coop_id)
+    if status:
+        query = query.where(Product.status == status)
+    return with_relations(query.order_by(Product.created_at.desc(), Product.id.desc()))
+
+
+def products_of_seller(seller_id: int, status: str | None) -> Select:
+    query = select(Product).join(Product.seller).where(Product.seller_id == seller_id)
+    if status:
+        query = query.where(Product.status == status)
+    return with_relations(query.order_by(Product.created_at.desc(), Product.id.desc()))
