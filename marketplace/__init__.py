@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from .config import build_config
 from .errors import ErrorSchema, register_error_handlers
 from .extensions import api, db, limiter, migrate
+from .http import IdConverter, id_param_schema
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -29,6 +30,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.json.ensure_ascii = False
     _configure_logging(app)
 
+    app.url_map.converters["int"] = IdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     limiter.init_app(app)
@@ -39,6 +41,7 @@ def create_app(config: Mapping | None = None) -> Flask:
             "info": {"description": "Marketplace for local agricultural products of Vietnam."},
         },
     )
+    api.register_converter(IdConverter, id_param_schema)
     # init_app builds a new spec for every app, so the scheme is registered once per app.
     api.spec.components.security_scheme(
         "bearerAuth",

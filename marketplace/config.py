@@ -70,6 +70,8 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         # Fixed settings (not environment variables).
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "TOKEN_TTL_HOURS": 24 * 14,
+        # werkzeug's scrypt at its default cost; the test suite lowers it to stay fast.
+        "PASSWORD_HASH_METHOD": "scrypt",
         "CLAIM_CODE_TTL_HOURS": 24 * 7,
         "JSON_SORT_KEYS": False,
         "RATELIMIT_HEADERS_ENABLED": True,

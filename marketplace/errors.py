@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, g, jsonify
 from flask_limiter.errors import RateLimitExceeded
 from marshmallow import Schema, fields
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("marketplace.errors")
@@ -198,6 +198,10 @@ def register_error_handlers(app: Flask) -> None:
             return error_response(
                 503, "service_unavailable", "The database is unavailable; retry shortly."
             )
+        if isinstance(exc, DataError):
+            # A value the database cannot hold (a number out of range…) slipped past a schema.
+            log.warning("database refused a value (request %s): %s", request_id, exc.orig)
+            return error_response(422, "validation_error", "A value is out of range.", None)
         log.exception("unhandled error (request %s)", request_id)
         return error_response(
             500,

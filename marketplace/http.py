@@ -6,6 +6,7 @@ import flask_smorest
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, func, select
 from webargs.flaskparser import FlaskParser
+from werkzeug.routing import IntegerConverter
 
 from .errors import BadRequest
 from .extensions import db
@@ -20,7 +21,10 @@ class JsonBodyParser(FlaskParser):
             raise BadRequest("A JSON body is required.")
         if not req.is_json:
             raise BadRequest("Send the body as JSON (Content-Type: application/json).")
-        return super()._raw_load_json(req)
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError as exc:
+            raise BadRequest("The JSON body is nested too deeply.") from exc
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -75,3 +79,19 @@ def paginate(query: Select, page: int, per_page: int, *, count_query: Select | N
     )
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
     return {"items": items, "page": page, "per_page": per_page, "total": total or 0}
+
+
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in our routes: 0 … 2³¹−1. Larger numbers cannot name a row, so they are a 404
+    rather than a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def id_param_schema(_converter) -> dict:
+    return {"type": "integer", "minimum": 0, "maximum": MAX_ID}

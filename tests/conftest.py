@@ -62,6 +62,8 @@ def base_config(database_url: str, index_dir) -> dict[str, Any]:
         "SEARCH_INDEX_DIR": str(index_dir),
         "RATELIMIT_STORAGE_URI": "memory://",
         "SECRET_KEY": "test-secret",
+        # Cheap scrypt parameters: the suite hashes hundreds of passwords.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
 
 

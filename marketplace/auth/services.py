@@ -45,7 +45,9 @@ def set_password(user: User, password: str) -> None:
         raise ValidationError(
             details={"password": [f"Must be at least {PASSWORD_MIN} characters."]}
         )
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(
+        password, method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
 
 
 def ensure_unique_contact(email: str | None, phone: str | None, *, exclude_id: int | None = None):

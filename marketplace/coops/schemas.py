@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from ..fields import DESCRIPTION_MAX, StrictInteger, Text
+from ..fields import DESCRIPTION_MAX, StrictInteger, Text, positive_id
 
 SLUG = validate.Regexp(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case ASCII letters, digits and '-'."
@@ -28,7 +28,7 @@ class CoopCreateSchema(Schema):
 
 
 class CoopAdminCreateSchema(Schema):
-    user_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    user_id = positive_id(required=True)
 
 
 class ActorSchema(Schema):
