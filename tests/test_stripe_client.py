@@ -462,3 +462,79 @@ def test_unicode_metadata_round_trips_through_localstripe(stripe):
 def test_provider_ids_are_checked_before_they_go_into_a_url(stripe):
     with pytest.raises(ValueError):
         stripe.retrieve_payment_intent("../v1/charges")
+
+
+# -- the localstripe launcher ----------------------------------------------------------------------------
+
+
+def test_launcher_serves_loopback_only_keeps_no_pickle_and_stops_on_sigterm():
+    import os
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pickle_file = Path("/tmp/localstripe.pickle")
+    before = pickle_file.stat().st_mtime_ns if pickle_file.exists() else None
+    process = subprocess.Popen(
+        [sys.executable, "-m", "marketplace.payments.localstripe_server", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        ready = process.stdout.readline()
+        match = re.fullmatch(r"localstripe ready on http://127\.0\.0\.1:(\d+)\n", ready)
+        assert match, ready
+        port = int(match.group(1))
+        url = f"http://127.0.0.1:{port}"
+        client = StripeClient(url, TEST_SECRET_KEY)
+        assert intent_outcome(pay(client)) == "succeeded"
+
+        # Not reachable on the host's other addresses (localstripe's own CLI binds "::").
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                probe.connect(("192.0.2.1", 9))  # sends nothing; picks the outgoing interface
+                own_address = probe.getsockname()[0]
+        except OSError:  # no network at all: loopback is all there is
+            own_address = "127.0.0.1"
+        if not own_address.startswith("127."):
+            with pytest.raises(OSError):
+                socket.create_connection((own_address, port), timeout=2).close()
+
+        after = pickle_file.stat().st_mtime_ns if pickle_file.exists() else None
+        assert after == before  # nothing written to /tmp/localstripe.pickle
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+def test_localstripe_webhooks_verify_with_our_signature_check(stripe, localstripe_url):
+    from marketplace.payments.signature import verify_signature
+    from tests.payments_fixtures import TEST_WEBHOOK_SECRET, register_webhook
+
+    with ScriptedServer([(200, {"received": True})]) as receiver:
+        register_webhook(localstripe_url, receiver.url, name="signature-test")
+        try:
+            intent = pay(stripe)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not any(
+                intent["id"].encode() in r.body for r in receiver.requests
+            ):
+                time.sleep(0.1)
+        finally:  # port 9 (discard): nothing listens, no later test server can get it
+            register_webhook(localstripe_url, "http://127.0.0.1:9/", name="signature-test")
+
+    delivered = [r for r in receiver.requests if intent["id"].encode() in r.body]
+    assert delivered, "localstripe sent no webhook"
+    event = delivered[0]
+    verify_signature(event.body, event.headers["Stripe-Signature"], TEST_WEBHOOK_SECRET)
+    assert b'"payment_intent.succeeded"' in event.body

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from .. import errors
 
@@ -108,6 +109,10 @@ class StripeClient:
         self.max_retries = max_retries
         self.backoff = backoff
         self.session = requests.Session()
+        # Retries are ours (with backoff and the same key); a bigger pool for concurrent checkouts.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self.session.headers.update(
             {
                 "Authorization": f"Bearer {secret_key}",
