@@ -20,6 +20,8 @@ from flask_migrate import upgrade
 from marketplace import create_app
 from marketplace.extensions import db, limiter
 
+pytest_plugins = ["tests.payments_fixtures"]
+
 TEST_DB = os.environ.get("TEST_DB", "sqlite")
 PG_SERVER_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
