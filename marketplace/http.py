@@ -16,6 +16,17 @@ from .fields import StrictInteger
 class JsonBodyParser(FlaskParser):
     """Refuses a missing or non-JSON body with 400 instead of treating it as an empty object."""
 
+    def load_json(self, req, schema):
+        # An action whose body fields are all optional (`/ship {carrier?}`, `/cancel {reason?}`)
+        # may be posted without a body; a PATCH or a create still needs one.
+        if (
+            req.method == "POST"
+            and not req.get_data(cache=True)
+            and not any(f.required for f in schema.fields.values())
+        ):
+            return {}
+        return super().load_json(req, schema)
+
     def _raw_load_json(self, req):
         if not req.get_data(cache=True):
             raise BadRequest("A JSON body is required.")

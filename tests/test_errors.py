@@ -137,3 +137,11 @@ def test_healthz(api):
     r = api.get("/healthz")
     assert r.status_code == 200
     assert r.get_json() == {"status": "ok", "database": "ok", "search": "ok"}
+
+
+def test_patch_without_a_body_is_400(app, api):
+    from tests.factories import build_world
+
+    world = build_world(app, api)
+    r = world.household.api.patch(f"/sellers/{world.household.seller['id']}")
+    error_of(r, 400, "bad_request")
