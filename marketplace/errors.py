@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, g, jsonify
 from flask_limiter.errors import RateLimitExceeded
 from marshmallow import Schema, fields
-from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("marketplace.errors")
@@ -202,6 +202,12 @@ def register_error_handlers(app: Flask) -> None:
             # A value the database cannot hold (a number out of range…) slipped past a schema.
             log.warning("database refused a value (request %s): %s", request_id, exc.orig)
             return error_response(422, "validation_error", "A value is out of range.", None)
+        if isinstance(exc, IntegrityError):
+            # Two requests raced past a uniqueness check; the constraint decided, the loser retries.
+            log.warning("constraint refused a write (request %s): %s", request_id, exc.orig)
+            return error_response(
+                409, "conflict", "This conflicts with a change made at the same time; retry.", None
+            )
         log.exception("unhandled error (request %s)", request_id)
         return error_response(
             500,

@@ -1,10 +1,12 @@
+import concurrent.futures as cf
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.auth.models import AuthToken, User
 from marketplace.extensions import db
+from tests.conftest import pg_only
 from tests.factories import PASSWORD, login, new_user
 
 
@@ -142,3 +144,20 @@ def test_create_admin_cli_refuses_a_short_password(app):
     )
     assert result.exit_code != 0
     assert "10 characters" in result.output
+
+
+@pg_only()
+def test_twelve_people_registering_one_phone_at_once_make_one_account(app):
+    """The unique constraint decides a race that the "already registered?" check cannot: 409, not 500."""
+
+    def register(i):
+        client = app.test_client()
+        body = {"phone": "+84 977 000 111", "password": PASSWORD, "full_name": f"Người {i}"}
+        return client.post("/api/v1/auth/register", json=body).status_code
+
+    with cf.ThreadPoolExecutor(12) as pool:
+        statuses = list(pool.map(register, range(12)))
+    assert statuses.count(201) == 1
+    assert set(statuses) == {201, 409}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(User.phone == "+84977000111")) == 1
