@@ -22,7 +22,8 @@ def normalise_phone(raw: str) -> str:
         number = phonenumbers.parse(text, "VN")
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhone("not a Vietnamese phone number") from exc
-    if number.country_code != 84 or not phonenumbers.is_valid_number(number):
+    # An extension ('… ext 12') cannot receive an SMS or a delivery call: refuse rather than drop it.
+    if number.extension or number.country_code != 84 or not phonenumbers.is_valid_number(number):
         raise InvalidPhone("not a Vietnamese phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

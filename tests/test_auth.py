@@ -53,6 +53,8 @@ def test_register_by_email_is_case_insensitive(api):
         ({"phone": "12345", "password": PASSWORD, "full_name": "A"}, "phone"),
         ({"phone": "+1 650 253 0000", "password": PASSWORD, "full_name": "A"}, "phone"),
         ({"email": "not-an-email", "password": PASSWORD, "full_name": "A"}, "email"),
+        ({"email": "x" * 250 + "@a.vn", "password": PASSWORD, "full_name": "A"}, "email"),
+        ({"phone": "0912 345 678 ext 12", "password": PASSWORD, "full_name": "A"}, "phone"),
         ({"email": "a@b.vn", "password": "short", "full_name": "A"}, "password"),
         ({"email": "a@b.vn", "password": PASSWORD, "full_name": "   "}, "full_name"),
         ({"email": "a@b.vn", "password": PASSWORD, "full_name": "x" * 201}, "full_name"),

@@ -15,7 +15,7 @@ class UserSchema(Schema):
 
 
 class RegisterSchema(Schema):
-    email = fields.Email(validate=lambda s: len(s) <= 254, allow_none=True)
+    email = fields.Email(validate=validate.Length(max=254), allow_none=True)
     phone = Phone(allow_none=True)
     password = fields.String(required=True, validate=validate.Length(max=1024))
     full_name = Text(required=True)
