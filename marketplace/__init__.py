@@ -66,16 +66,28 @@ def _register_blueprints(app: Flask) -> None:
     from .catalogue.routes import blp as catalogue_blp
     from .coops.routes import blp as coops_blp
     from .health import blp as health_blp
+    from .orders.routes import blp as orders_blp
+    from .payments.routes import blp as payments_blp
     from .sellers.routes import blp as sellers_blp
 
-    for blp in (auth_blp, coops_blp, sellers_blp, catalogue_blp, health_blp):
+    for blp in (
+        auth_blp,
+        coops_blp,
+        sellers_blp,
+        catalogue_blp,
+        orders_blp,
+        payments_blp,
+        health_blp,
+    ):
         api.register_blueprint(blp)
 
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
+    from .orders.cli import orders_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(orders_cli)
 
 
 def _register_request_hooks(app: Flask) -> None:
