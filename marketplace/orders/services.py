@@ -114,7 +114,9 @@ def place_order(buyer: User, data: dict[str, Any]) -> Order:
         raise InsufficientStock("Not enough stock for some items.", {"items": short})
 
     card = data["payment_method"] == "card"
+    now = utcnow()
     order = Order(
+        created_at=now,
         number=new_order_number(),
         buyer_id=buyer.id,
         status="awaiting_payment" if card else "placed",
@@ -122,7 +124,7 @@ def place_order(buyer: User, data: dict[str, Any]) -> Order:
         shipping_address=dict(address),
         note=data.get("note") or None,
         expires_at=(
-            utcnow() + dt.timedelta(minutes=current_app.config["RESERVATION_TTL_MINUTES"])
+            now + dt.timedelta(minutes=current_app.config["RESERVATION_TTL_MINUTES"])
             if card
             else None
         ),
