@@ -97,26 +97,33 @@ def reserve_stock(
     )
     short = shortages(quantities, products)
     if not short:
-        for pid in ids:
-            if _apply(pid, -quantities[pid], reason, None, order_id) is None:
-                # Only reachable without row locks (SQLite): another writer got there first.
-                db.session.refresh(products[pid], ["stock_quantity"])
-                short.append(
-                    {
-                        "product_id": pid,
-                        "requested": quantities[pid],
-                        "available": products[pid].stock_quantity,
-                    }
-                )
-                break
+        # No autoflush between the UPDATEs: the movement rows go out in one batched INSERT.
+        with db.session.no_autoflush:
+            short = _take(ids, quantities, products, reason, order_id)
     if short:
         raise InsufficientStock("Not enough stock for some items.", {"items": short})
     db.session.flush()
     return products
 
 
+def _take(ids, quantities, products, reason, order_id) -> list[dict]:
+    for pid in ids:
+        if _apply(pid, -quantities[pid], reason, None, order_id) is None:
+            # Only reachable without row locks (SQLite): another writer got there first.
+            db.session.refresh(products[pid], ["stock_quantity"])
+            return [
+                {
+                    "product_id": pid,
+                    "requested": quantities[pid],
+                    "available": products[pid].stock_quantity,
+                }
+            ]
+    return []
+
+
 def release_stock(quantities: Mapping[int, int], *, reason: str, order_id: int | None = None):
     """Put reserved quantities back (cancellation, payment failure, expiry)."""
-    for pid in sorted(quantities):
-        _apply(pid, quantities[pid], reason, None, order_id)
+    with db.session.no_autoflush:
+        for pid in sorted(quantities):
+            _apply(pid, quantities[pid], reason, None, order_id)
     db.session.flush()
