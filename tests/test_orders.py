@@ -430,3 +430,22 @@ def test_when_every_household_cancels_the_order_is_cancelled(app, shop):
     with app.app_context():
         assert db.session.get(SellerOrder, part).cancelled_at is not None
         assert len(db.session.scalars(select(OrderLine)).all()) == 1  # history kept
+
+
+def test_platform_admin_sees_every_order_whole(app, shop):
+    order = _place(shop, [(shop.lychee["id"], 1), (shop.longan["id"], 1)])
+    seen = shop.world.admin.api.get(f"/orders/{order['id']}").get_json()
+    assert len(seen["seller_orders"]) == 2
+    assert shop.world.admin.api.get("/orders").get_json()["total"] == 1
+
+
+def test_notes_and_names_are_stored_verbatim_not_interpreted(app, shop):
+    tricky = "'; DROP TABLE orders; -- <script>alert('Đà Nẵng')</script> 🍈"
+    body = order_body([(shop.lychee["id"], 1)], note=tricky)
+    body["shipping_address"]["recipient_name"] = "Nguyễn Thị Ánh Tuyết"
+    order = shop.buyer.api.post("/orders", body).get_json()
+    view = shop.buyer.api.get(f"/orders/{order['id']}").get_json()
+    assert view["note"] == tricky
+    assert view["shipping_address"]["recipient_name"] == "Nguyễn Thị Ánh Tuyết"
+    with app.app_context():
+        assert db.session.get(Order, order["id"]).note == tricky

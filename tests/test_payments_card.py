@@ -216,3 +216,14 @@ class TestRefundWhileProviderDown:
         with app.app_context():
             assert db.session.scalars(select(Refund)).all() == []
         assert order_count(app) == 1
+
+
+def test_unknown_payment_method_is_the_buyers_mistake_and_no_stock_is_lost(app, shop):
+    r = card_order(shop, [(shop.lychee["id"], 2)], "pm_khong_ton_tai")
+    assert r.status_code == 422, r.get_json()
+    error = r.get_json()["error"]
+    assert error["code"] == "validation_error"
+    assert error["details"] == {"card": {"payment_method_id": ["Unknown payment method."]}}
+    assert stock_of(app, shop.lychee["id"]) == 100
+    with app.app_context():
+        assert [o.status for o in db.session.scalars(select(Order))] == ["payment_failed"]

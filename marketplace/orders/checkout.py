@@ -28,6 +28,7 @@ from ..errors import (
     IdempotencyKeyReused,
     PaymentDeclined,
     PaymentProviderError,
+    ValidationError,
 )
 from ..extensions import db
 from ..payments import services as payments
@@ -149,14 +150,22 @@ def _card(client: StripeClient, buyer: User, data: dict, key: str | None) -> tup
             payments.record_declined_error(order.payment, declined)
             services.mark_payment_failed(order)
         return _declined(buyer_id, key, order, declined.details or {})
-    except PaymentProviderError:
-        order = services.lock_order(order_id)  # 3: give the stock back, then 502
+    except PaymentProviderError as failure:
+        unknown_card = _unknown_payment_method(failure)
+        order = services.lock_order(order_id)  # 3: give the stock back, then 502 (or 422)
         if order.status == "awaiting_payment":
             payments.record_decline(
-                order.payment, "provider_error", "The payment provider did not answer."
+                order.payment,
+                "invalid_payment_method" if unknown_card else "provider_error",
+                failure.message,
             )
             services.mark_payment_failed(order)
         _release_and_commit_without_key(buyer_id, key)
+        if unknown_card:
+            raise ValidationError(
+                "The payment provider does not know this payment method.",
+                {"card": {"payment_method_id": ["Unknown payment method."]}},
+            ) from None
         raise
 
     order = services.lock_order(order_id)  # 3
@@ -172,6 +181,17 @@ def _card(client: StripeClient, buyer: User, data: dict, key: str | None) -> tup
     _store(buyer_id, key, 201, body, order.id)
     db.session.commit()
     return 201, body
+
+
+def _unknown_payment_method(failure: PaymentProviderError) -> bool:
+    """The provider refused the buyer's payment_method id (a Stripe-shaped 404, or a 400 naming
+    that parameter): the buyer's mistake, not an outage."""
+    status = getattr(failure, "provider_status", None)
+    if getattr(failure, "provider_type", None) != "invalid_request_error":
+        return False
+    return status == 404 or (
+        status == 400 and getattr(failure, "provider_param", None) == "payment_method"
+    )
 
 
 def _release_and_commit_without_key(user_id: int, key: str | None) -> None:
