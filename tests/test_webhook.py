@@ -265,3 +265,39 @@ def test_the_same_event_delivered_five_times_at_once_is_handled_once(app, shop, 
     charge = provider_get(stripe_config, f"/v1/payment_intents/{intent['id']}")["latest_charge"]
     assert charge["amount_refunded"] == order["total_vnd"]
     assert len(events_stored(app)) == 1
+
+
+def test_localstripe_delivers_the_3ds_success_and_the_order_becomes_paid(
+    app, shop, stripe_config, localstripe_url
+):
+    """End to end: localstripe itself signs and POSTs the event to the running app."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from tests.payments_fixtures import register_webhook
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}{WEBHOOK}"
+    try:
+        register_webhook(localstripe_url, url, name="orders-e2e")
+        order = three_ds_order(shop, quantity=2)
+        authenticate_3ds(localstripe_url, order["payment"]["provider_id"])
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with app.app_context():
+                if db.session.get(Order, order["id"]).status != "awaiting_payment":
+                    break
+            time.sleep(0.2)
+    finally:  # port 9 (discard): nothing listens there
+        register_webhook(localstripe_url, "http://127.0.0.1:9/", name="orders-e2e")
+        server.shutdown()
+        thread.join(timeout=5)
+    view = shop.buyer.api.get(f"/orders/{order['id']}").get_json()
+    assert view["status"] == "paid", view
+    assert view["payment"]["status"] == "succeeded"
+    with app.app_context():
+        types = set(db.session.scalars(select(WebhookEvent.type)))
+    assert "payment_intent.succeeded" in types
