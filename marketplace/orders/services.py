@@ -167,8 +167,11 @@ def place_order(buyer: User, data: dict[str, Any]) -> Order:
 # ---- after the provider answered -----------------------------------------------------------
 
 
-def lock_order(order_id: int) -> Order:
-    """The order, its seller orders, lines and payment re-read under a row lock."""
+def lock_order(order_id: int, *, skip_locked: bool = False) -> Order | None:
+    """The order, its seller orders, lines and payment re-read under a row lock.
+
+    ``skip_locked``: None instead of waiting when another transaction holds the order.
+    """
     order = db.session.scalar(
         select(Order)
         .where(Order.id == order_id)
@@ -177,10 +180,10 @@ def lock_order(order_id: int) -> Order:
             selectinload(Order.seller_orders).joinedload(SellerOrder.seller),
             selectinload(Order.payment),
         )
-        .with_for_update(of=Order)
+        .with_for_update(of=Order, skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     )
-    if order is None:
+    if order is None and not skip_locked:
         raise NotFound("No such order.")
     return order
 
@@ -265,8 +268,10 @@ def _overdue(order: Order, now: dt.datetime) -> bool:
 def expire_order(order_id: int, now: dt.datetime | None = None) -> bool:
     """Expire one unpaid card order past its TTL (locked first); True when it was expired."""
     now = now or utcnow()
-    order = lock_order(order_id)
-    if not _overdue(order, now):
+    # Skip an order another transaction holds (a webhook, a cancel, another expiry): it is being
+    # dealt with, and waiting here while holding other orders' product rows could deadlock.
+    order = lock_order(order_id, skip_locked=True)
+    if order is None or not _overdue(order, now):
         return False
     _close_unpaid(order, "expire", "expired", "Reservation expired for order")
     db.session.flush()
@@ -332,6 +337,16 @@ def orders_for(user: User, status: str | None = None) -> Select:
     if status:
         query = query.where(Order.status == status)
     return _with_relations(query.order_by(Order.created_at.desc(), Order.id.desc()))
+
+
+def expire_overdue_holding(product_ids: list[int]) -> int:
+    """Expire overdue orders holding stock of these products (checkout found them short)."""
+    holding = (
+        select(SellerOrder.order_id)
+        .join(OrderLine, OrderLine.seller_order_id == SellerOrder.id)
+        .where(OrderLine.product_id.in_(product_ids))
+    )
+    return expire_overdue(Order.id.in_(holding))
 
 
 def expire_overdue_for(user: User) -> int:
