@@ -21,7 +21,14 @@ from ..catalogue.models import Product
 from ..catalogue.services import visible_products
 from ..clock import VIETNAM, utcnow
 from ..coops.services import can_moderate
-from ..errors import Forbidden, InsufficientStock, InvalidTransition, NotFound, ValidationError
+from ..errors import (
+    AppError,
+    Forbidden,
+    InsufficientStock,
+    InvalidTransition,
+    NotFound,
+    ValidationError,
+)
 from ..extensions import db
 from ..payments import services as payments
 from ..payments.models import Payment
@@ -363,6 +370,27 @@ def get_order_for(user: User, order_id: int) -> Order:
         raise NotFound("No such order.")
     if _overdue(order, utcnow()):
         expire_order(order.id)
+    return order
+
+
+def refresh_card_payment(order: Order) -> Order:
+    """An order still waiting for its card payment (3-D Secure, processing) asks the provider how
+    the PaymentIntent stands, in case the webhook is late or lost. Best effort: when the provider
+    cannot be asked, the order is shown as it is."""
+    payment = order.payment
+    if (
+        order.status != "awaiting_payment"
+        or payment.method != "card"
+        or not payment.provider_id
+        or payment.status not in ("requires_action", "processing")
+    ):
+        return order
+    try:
+        intent = payments.provider().retrieve_payment_intent(payment.provider_id)
+    except (AppError, ValueError):
+        return order
+    if intent.get("status") in ("succeeded", "requires_payment_method", "canceled"):
+        apply_intent(lock_order(order.id), intent)
     return order
 
 
