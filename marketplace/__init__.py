@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Flask, g, request
 from sqlalchemy.exc import DBAPIError
 
+from . import search
 from .config import build_config
 from .errors import ErrorSchema, register_error_handlers
 from .extensions import api, db, limiter, migrate
@@ -36,6 +37,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     limiter.init_app(app)
+    search.init_app(app)
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(
         app,
