@@ -68,9 +68,10 @@ def _register_blueprints(app: Flask) -> None:
     from .catalogue.routes import blp as catalogue_blp
     from .coops.routes import blp as coops_blp
     from .health import blp as health_blp
+    from .search.routes import blp as search_blp
     from .sellers.routes import blp as sellers_blp
 
-    for blp in (auth_blp, coops_blp, sellers_blp, catalogue_blp, health_blp):
+    for blp in (auth_blp, coops_blp, sellers_blp, catalogue_blp, search_blp, health_blp):
         api.register_blueprint(blp)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from marketplace.auth.models import User
@@ -15,6 +17,23 @@ from marketplace.extensions import db
 from marketplace.sellers.models import Seller
 
 _seq = itertools.count(1)
+
+BACKENDS = [
+    "whoosh",
+    pytest.param(
+        "postgres",
+        marks=pytest.mark.skipif(
+            os.environ.get("TEST_DB", "sqlite") != "postgres",
+            reason="the postgres search backend needs PostgreSQL",
+        ),
+    ),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_name(request) -> str:
+    """Run the test once per search backend (import this and ``app_config`` into a module)."""
+    return request.param
 
 
 class Shop:

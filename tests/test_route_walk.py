@@ -24,6 +24,7 @@ PUBLIC = {
     ("POST", "/api/v1/sellers"),  # one's own profile
     ("GET", "/api/v1/categories"),
     ("GET", "/api/v1/products"),
+    ("GET", "/api/v1/search"),
     ("POST", "/api/v1/products"),  # one's own listing (approved households)
 }
 SKIP = {"/api/openapi.json", "/static/<path:filename>"}

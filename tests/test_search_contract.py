@@ -12,25 +12,11 @@ from marketplace.catalogue.models import Product
 from marketplace.catalogue.services import catalogue
 from marketplace.extensions import db
 from marketplace.search import services
-from tests.conftest import TEST_DB
-from tests.search_world import Shop, days
-
-BACKENDS = [
-    "whoosh",
-    pytest.param(
-        "postgres",
-        marks=pytest.mark.skipif(TEST_DB != "postgres", reason="needs PostgreSQL"),
-    ),
-]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend_name(request) -> str:
-    return request.param
+from tests.search_world import Shop, backend_name, days  # noqa: F401 (fixture)
 
 
 @pytest.fixture
-def app_config(app_config, backend_name):
+def app_config(app_config, backend_name):  # noqa: F811 (the imported fixture)
     return {**app_config, "SEARCH_BACKEND": backend_name}
 
 

@@ -1,16 +1,19 @@
-"""Search: Vietnamese-aware full text over the visible catalogue (Whoosh or PostgreSQL)."""
+"""Search: Vietnamese-aware full text over the visible catalogue (Whoosh or PostgreSQL).
+
+Kept import-light: catalogue modules import ``search.text`` and ``search.changes``.
+"""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from ..config import ConfigError
-from .backend import SearchBackend
-from .sync import EXTENSION, install
+EXTENSION = "marketplace.search"
 
 
-def make_backend(app: Flask) -> SearchBackend:
+def make_backend(app: Flask):
     """The backend SEARCH_BACKEND names."""
+    from ..config import ConfigError
+
     if app.config["SEARCH_BACKEND"] == "postgres":
         if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
             raise ConfigError("SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL")
@@ -23,5 +26,8 @@ def make_backend(app: Flask) -> SearchBackend:
 
 
 def init_app(app: Flask) -> None:
+    """Register the backend (GET /healthz asks it) and the session hooks that keep it current."""
+    from .sync import install
+
     app.extensions[EXTENSION] = make_backend(app)
     install()

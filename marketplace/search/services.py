@@ -18,8 +18,8 @@ from ..catalogue.services import (
 from ..extensions import db
 from ..http import paginate
 from ..places import province_name
+from . import EXTENSION
 from .backend import SearchBackend, facet_counts
-from .sync import EXTENSION
 from .text import tokenize
 
 

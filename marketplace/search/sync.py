@@ -11,7 +11,6 @@ indexer: bulk Core writes say ``products_changed(ids)`` and the same machinery d
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from itertools import chain
 
 from flask import current_app, has_app_context
@@ -22,12 +21,14 @@ from sqlalchemy.orm import Session as OrmSession
 from ..catalogue.models import Category, Product
 from ..extensions import db
 from ..sellers.models import Seller
+from . import EXTENSION
 from .backend import Drift, SearchBackend, load_documents
+from .changes import PENDING, products_changed
+
+__all__ = ["install", "products_changed", "repair"]
 
 log = logging.getLogger("marketplace.search")
 
-EXTENSION = "marketplace.search"
-PENDING = "search.pending"  # product ids touched by the transaction
 READY = "search.ready"  # (documents, gone ids) for after_commit
 
 # Attributes whose change changes what a household's products look like in the index.
@@ -39,13 +40,6 @@ def backend() -> SearchBackend | None:
     if not has_app_context():
         return None
     return current_app.extensions.get(EXTENSION)
-
-
-def products_changed(product_ids: Iterable[int], session: OrmSession | None = None) -> None:
-    """Mark products changed by bulk Core statements; they are (re)indexed when the session
-    commits, exactly like products changed through the ORM."""
-    session = session if session is not None else db.session()
-    session.info.setdefault(PENDING, set()).update(product_ids)
 
 
 def _changed(obj, names: tuple[str, ...]) -> bool:
