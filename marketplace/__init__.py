@@ -77,8 +77,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
+    from .search.cli import search_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(search_cli)
 
 
 def _register_request_hooks(app: Flask) -> None:
