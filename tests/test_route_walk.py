@@ -31,6 +31,7 @@ PUBLIC = {
     ("POST", "/api/v1/sellers"),  # one's own profile
     ("GET", "/api/v1/categories"),
     ("GET", "/api/v1/products"),
+    ("GET", "/api/v1/search"),
     ("POST", "/api/v1/products"),  # one's own listing (approved households)
     ("POST", "/api/v1/orders"),  # one's own order
     ("GET", "/api/v1/orders"),  # one's own orders (and one's own seller orders)
