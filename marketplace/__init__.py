@@ -72,8 +72,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
+    from .seed.cli import seed_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(seed_cli)
 
 
 def _register_request_hooks(app: Flask) -> None:

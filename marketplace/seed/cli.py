@@ -1,0 +1,110 @@
+"""`flask seed [--path seed_data] [--dry-run] [--demo]` and `flask seed synthetic`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..extensions import db
+from .claim_codes import write_claim_codes
+from .demo import DEMO_PASSWORD, LOGINS, load_demo
+from .loader import SeedLoader
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+# Files with more rows than this get a progress bar.
+PROGRESS_MIN_ROWS = 300
+
+
+def _console() -> Console:
+    return Console(stderr=True)
+
+
+@contextmanager
+def progress_bars() -> Iterator[Callable[[str, int], Callable[[], None]]]:
+    """A rich progress bar per big file (on standard error, so the summary stays clean)."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(),
+        transient=True,
+    ) as progress:
+
+        def start(name: str, total: int) -> Callable[[], None]:
+            if total < PROGRESS_MIN_ROWS:
+                return lambda: None
+            task = progress.add_task(name, total=total)
+            return lambda: progress.advance(task)
+
+        yield start
+
+
+@click.group("seed", cls=AppGroup, invoke_without_command=True)
+@click.option(
+    "--path",
+    "path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with categories.csv, coops.csv, households.csv, products.csv [seed_data].",
+)
+@click.option("--dry-run", is_flag=True, help="Validate and report, write nothing.")
+@click.option("--demo", is_flag=True, help="Also create the demo accounts (not in production).")
+@click.pass_context
+@with_appcontext
+def seed_cli(ctx: click.Context, path: Path | None, dry_run: bool, demo: bool) -> None:
+    """Load the CSV seed data (idempotent: natural keys decide create / update / unchanged)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if demo and current_app.config["MARKETPLACE_ENV"] == "production":
+        click.echo(
+            "Refusing to create demo accounts with a known password in production "
+            "(MARKETPLACE_ENV=production).",
+            err=True,
+        )
+        ctx.exit(1)
+    path = path or ROOT / "seed_data"
+    if not path.is_dir():
+        click.echo(f"No seed folder at {path}.", err=True)
+        ctx.exit(1)
+
+    with progress_bars() as progress:
+        report = SeedLoader(path, progress).load()
+    if not report.ok:
+        db.session.rollback()
+        for error in report.errors:
+            click.echo(str(error), err=True)
+        click.echo(
+            f"{len(report.errors)} error(s) in {path}: nothing was written.",
+            err=True,
+        )
+        ctx.exit(1)
+    demo_summary = load_demo() if demo else None
+
+    for summary in report.files:
+        click.echo(str(summary))
+    if demo_summary:
+        click.echo(str(demo_summary))
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run: every row is valid; nothing was written.")
+        return
+    db.session.commit()
+    if report.claim_codes:
+        target = current_app.config["SEED_CLAIM_CODES_FILE"]
+        write_claim_codes(target, report.claim_codes)
+        click.echo(
+            f"Claim codes of {len(report.claim_codes)} new household(s) written to {target} "
+            "(mode 0600); hand them out, they are not shown anywhere else."
+        )
+    if demo:
+        click.echo(f"Demo logins (password {DEMO_PASSWORD}):")
+        for role, login in LOGINS:
+            click.echo(f"  {role:<17} {login}")
