@@ -259,6 +259,19 @@ def test_new_claim_code_voids_the_old_and_codes_expire(api, app, world):
     assert api.post("/auth/claim", {"code": "KHONG-CO", "password": PASSWORD}).status_code == 401
 
 
+def test_claiming_a_reissued_code_ends_the_sessions_of_the_lost_phone(api, world):
+    out = world.coop_admin.api.post(
+        f"/coops/{world.coop['id']}/households", {**household_body(), "full_name": "Hà Văn Mất"}
+    ).get_json()
+    old = api.post("/auth/claim", {"code": out["claim_code"], "password": PASSWORD}).get_json()
+    assert api.get("/me", token=old["token"]).status_code == 200
+    fresh = world.coop_admin.api.post(f"/sellers/{out['seller']['id']}/claim-code").get_json()
+    r = api.post("/auth/claim", {"code": fresh["claim_code"], "password": "mật-khẩu-mới-2026"})
+    assert r.status_code == 201
+    assert api.get("/me", token=old["token"]).status_code == 401
+    assert api.get("/me", token=r.get_json()["token"]).status_code == 200
+
+
 def test_assisted_onboarding_refuses_a_phone_already_registered(api, app, world):
     new_user(api, phone="0966 555 444")
     body = {**household_body(), "full_name": "Trùng", "phone": "+84966555444"}

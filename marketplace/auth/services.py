@@ -7,7 +7,7 @@ import hashlib
 import secrets
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
@@ -171,5 +171,11 @@ def redeem_claim_code(code: str, password: str) -> User:
         raise InvalidCredentials("This claim code is unknown, already used or expired.")
     set_password(claim.user, password)
     claim.used_at = now
+    # A new password ends every earlier session (a lost phone is why co-ops reissue codes).
+    db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.user_id == claim.user_id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     db.session.flush()
     return claim.user

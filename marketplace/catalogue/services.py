@@ -251,6 +251,9 @@ def create_listing(
     return product
 
 
+STOCK_EDIT_REASON = "Sửa số lượng tồn kho"
+
+
 def update_product(user: User, product: Product, changes: dict[str, Any]) -> Product:
     """The owner edits a listing. Reviewed fields of an active or rejected listing send it
     (back) to review; price, unit, quantities and harvest dates do not."""
@@ -273,6 +276,9 @@ def edit_listing(product: Product, changes: dict[str, Any], *, review: bool = Tr
         changes = dict(changes)
         product.category_id = get_category(changes.pop("category_slug")).id
         changes["category_slug"] = None  # still counts as a reviewed change
+    if "stock_quantity" in changes:
+        changes = dict(changes)
+        stock.set_stock(product, changes.pop("stock_quantity"), STOCK_EDIT_REASON, user)
     reviewed = any(name in changes for name in REVIEWED_FIELDS)
     for name, value in changes.items():
         if name != "category_slug":
