@@ -258,10 +258,17 @@ def update_product(user: User, product: Product, changes: dict[str, Any]) -> Pro
     """The owner edits a listing. Reviewed fields of an active or rejected listing send it
     (back) to review; price, unit, quantities and harvest dates do not."""
     _own_product(user, product)
-    return edit_listing(product, changes)
+    return edit_listing(product, changes, actor=user)
 
 
-def edit_listing(product: Product, changes: dict[str, Any], *, review: bool = True) -> Product:
+def edit_listing(
+    product: Product,
+    changes: dict[str, Any],
+    *,
+    actor: User | None,
+    review: bool = True,
+    stock_reason: str = STOCK_EDIT_REASON,
+) -> Product:
     """Apply ProductUpdateSchema ``changes``; ``review=False`` (the co-op's own seed data) keeps
     the status instead of sending an edited listing back to review."""
     if product.status == "archived":
@@ -278,7 +285,7 @@ def edit_listing(product: Product, changes: dict[str, Any], *, review: bool = Tr
         changes["category_slug"] = None  # still counts as a reviewed change
     if "stock_quantity" in changes:
         changes = dict(changes)
-        stock.set_stock(product, changes.pop("stock_quantity"), STOCK_EDIT_REASON, user)
+        stock.set_stock(product, changes.pop("stock_quantity"), stock_reason, actor)
     reviewed = any(name in changes for name in REVIEWED_FIELDS)
     for name, value in changes.items():
         if name != "category_slug":

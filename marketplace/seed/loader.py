@@ -24,7 +24,6 @@ from marshmallow import ValidationError as SchemaError
 
 from ..auth.services import issue_claim_code
 from ..catalogue import services as catalogue
-from ..catalogue import stock
 from ..catalogue.models import Category, Product
 from ..catalogue.schemas import CategoryCreateSchema, ProductCreateSchema
 from ..coops import services as coop_services
@@ -556,12 +555,14 @@ class SeedLoader:
         changes = {k: v for k, v in wanted.items() if getattr(product, k) != v}
         if category is None or category.id != product.category_id:
             changes["category_slug"] = data["category_slug"]
-        delta = data["stock_quantity"] - product.stock_quantity
-        if changes:
-            catalogue.edit_listing(product, changes, review=False)
-        if delta:
-            stock.adjust_stock(product, delta, STOCK_REASON)
-        return bool(changes) or bool(delta)
+        if data["stock_quantity"] != product.stock_quantity:
+            changes["stock_quantity"] = data["stock_quantity"]
+        if not changes:
+            return False
+        catalogue.edit_listing(
+            product, changes, actor=None, review=False, stock_reason=STOCK_REASON
+        )
+        return True
 
 
 def _open_transaction() -> None:
