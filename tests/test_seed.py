@@ -563,3 +563,87 @@ def test_a_missing_seed_folder_is_an_error(app, seed, tmp_path):
 
     assert result.exit_code == 1
     assert "No seed folder" in result.output
+
+
+def test_a_household_code_longer_than_the_column_is_a_row_error(app, seed, tmp_path):
+    folder = small_seed(tmp_path / "seed", households=changed(HOUSEHOLDS, 1, code="H" * 51))
+
+    result = seed("--path", str(folder))
+
+    assert result.exit_code == 1
+    assert (
+        "households.csv:3: code: Use at most 50 ASCII letters, digits, '.', '_' and '-'."
+        in result.output.splitlines()
+    )
+    assert counts(app) == EMPTY
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        {"category_slug": "vai\x00thieu"},
+        {"name": "Vải\x00thiều"},
+        {"origin_area": "x" * 201},
+        {"unit_price_vnd": "9" * 40},
+        {"harvest_start": "2026-02-30"},
+        {"name": "'; DROP TABLE products; --", "category_slug": "' OR 1=1 --"},
+    ],
+    ids=["nul-in-slug", "nul-in-name", "long-area", "huge-price", "no-such-date", "injection"],
+)
+def test_nasty_cells_are_row_errors_never_a_crash(app, seed, tmp_path, cells):
+    folder = small_seed(tmp_path / "seed", products=changed(PRODUCTS, 0, **cells))
+
+    result = seed("--path", str(folder))
+
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert any(line.startswith("products.csv:2: ") for line in result.output.splitlines())
+    assert counts(app) == EMPTY
+
+
+def test_line_numbers_count_quoted_cells_that_span_lines_and_a_bom_is_accepted(app, seed, tmp_path):
+    folder = small_seed(
+        tmp_path / "seed",
+        products=changed(
+            changed(PRODUCTS, 0, description="Dòng một.\nDòng hai.\nDòng ba."), 1, unit="tạ"
+        ),
+    )
+    raw = (folder / "products.csv").read_bytes()
+    (folder / "products.csv").write_bytes("\ufeff".encode() + raw)
+
+    result = seed("--path", str(folder))
+
+    assert result.exit_code == 1
+    # Row 2 starts on line 2 and spans three lines, so row 3 starts on physical line 5.
+    assert "products.csv:5: unit: Must be one of:" in result.output
+    assert "header" not in result.output
+
+
+def test_unknown_columns_and_an_empty_file_are_reported(app, seed, tmp_path):
+    folder = small_seed(tmp_path / "seed")
+    write_csv(
+        folder / "coops.csv",
+        [{**c, "website": "https://htx.vn"} for c in COOPS],
+        [*COOPS[0], "website"],
+    )
+    (folder / "categories.csv").write_bytes(b"")
+
+    result = seed("--path", str(folder))
+
+    assert result.exit_code == 1
+    assert "categories.csv:1: header: the file is empty" in result.output
+    assert "coops.csv:1: website: unknown column" in result.output
+    assert counts(app) == EMPTY
+
+
+def test_a_big_file_loads_with_a_progress_bar_on_standard_error(app, seed, tmp_path):
+    many = [
+        {**PRODUCTS[0], "sku": f"TH-001-{n:03d}", "name": f"Vải thiều lô {n}"} for n in range(320)
+    ]
+    folder = small_seed(tmp_path / "seed", products=many)
+
+    result = seed("--path", str(folder))
+
+    assert result.exit_code == 0, result.output
+    assert "products.csv: created 320, updated 0, unchanged 0" in result.stdout
+    assert "━" not in result.stdout  # the bar never mixes into the summary

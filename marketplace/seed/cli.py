@@ -28,25 +28,38 @@ def _console() -> Console:
     return Console(stderr=True)
 
 
-@contextmanager
-def progress_bars() -> Iterator[Callable[[str, int], Callable[[], None]]]:
-    """A rich progress bar per big file (on standard error, so the summary stays clean)."""
-    with Progress(
+def _progress() -> Progress:
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=_console(),
         transient=True,
-    ) as progress:
+    )
 
-        def start(name: str, total: int) -> Callable[[], None]:
-            if total < PROGRESS_MIN_ROWS:
-                return lambda: None
-            task = progress.add_task(name, total=total)
-            return lambda: progress.advance(task)
 
+@contextmanager
+def progress_bars() -> Iterator[Callable[[str, int], Callable[[], None]]]:
+    """A rich progress bar per big file, on standard error (the summary stays clean); nothing
+    at all when every file is small."""
+    progress: Progress | None = None
+
+    def start(name: str, total: int) -> Callable[[], None]:
+        nonlocal progress
+        if total < PROGRESS_MIN_ROWS:
+            return lambda: None
+        if progress is None:
+            progress = _progress()
+            progress.start()
+        task = progress.add_task(name, total=total)
+        return lambda: progress.advance(task)
+
+    try:
         yield start
+    finally:
+        if progress is not None:
+            progress.stop()
 
 
 @click.group("seed", cls=AppGroup, invoke_without_command=True)
@@ -114,19 +127,12 @@ def seed_cli(ctx: click.Context, path: Path | None, dry_run: bool, demo: bool) -
 
 @seed_cli.command("synthetic")
 @click.option("--products", type=click.IntRange(1, 10_000_000), required=True)
-@click.option("--seed", "seed", type=int, default=1, show_default=True)
+@click.option("--seed", "seed", type=click.IntRange(0, 999_999), default=1, show_default=True)
 def synthetic_command(products: int, seed: int) -> None:
     """Deterministic synthetic co-ops, households and products for benchmarks (bulk inserts)."""
     started = time.perf_counter()
-    with Progress(
-        TextColumn("synthetic rows"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=_console(),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("rows", total=total_rows(products))
+    with _progress() as progress:
+        task = progress.add_task("synthetic rows", total=total_rows(products))
         summary = load_synthetic(products, seed, lambda n: progress.advance(task, n))
     inserted = time.perf_counter()
     db.session.commit()

@@ -21,6 +21,7 @@ from typing import Any
 
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from ..auth.services import issue_claim_code
 from ..catalogue import services as catalogue
@@ -60,6 +61,7 @@ class CsvSpec:
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     integers: tuple[str, ...] = ()
+    key_max: int = 100  # the key column's length in the database
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -89,6 +91,7 @@ HOUSEHOLDS = CsvSpec(
     ),
     ("farm_area_m2", "certifications", "description"),
     ("province_code", "ward_code", "farm_area_m2"),
+    key_max=50,
 )
 PRODUCTS = CsvSpec(
     "products.csv",
@@ -105,6 +108,7 @@ PRODUCTS = CsvSpec(
     ),
     ("min_order_quantity", "harvest_start", "harvest_end", "origin_province_code", "origin_area"),
     ("unit_price_vnd", "stock_quantity", "min_order_quantity", "origin_province_code"),
+    key_max=64,
 )
 SPECS = (CATEGORIES, COOPS, HOUSEHOLDS, PRODUCTS)
 
@@ -302,16 +306,27 @@ class SeedLoader:
             except AppError as exc:
                 self._service_error(spec, row, exc)
                 self._mark_failed(spec, key)
+            except (IntegrityError, DataError) as exc:
+                # A value no schema bounds, or a concurrent writer: the savepoint is rolled back.
+                message = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+                self.report.errors.append(
+                    RowError(spec.name, row.line, "row", f"the database refused it: {message}")
+                )
+                self._mark_failed(spec, key)
             advance()
 
     def _check_key(self, spec: CsvSpec, row: Row, key: str, seen: dict[str, int]) -> None:
         if not key:
             self._fail(spec, row, {spec.key: ["Missing data for required field."]})
-        if len(key) > 64 or not KEY.match(key):
+        if len(key) > spec.key_max or not KEY.match(key):
             self._fail(
                 spec,
                 row,
-                {spec.key: ["Use at most 64 ASCII letters, digits, '.', '_' and '-'."]},
+                {
+                    spec.key: [
+                        f"Use at most {spec.key_max} ASCII letters, digits, '.', '_' and '-'."
+                    ]
+                },
             )
         if key in seen:
             self._fail(spec, row, {spec.key: [f"'{key}' is already on line {seen[key]}."]})
