@@ -90,8 +90,10 @@ def _register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
     from .orders.cli import orders_cli
     from .search.cli import search_cli
+    from .seed.cli import seed_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(seed_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(orders_cli)
 
