@@ -24,6 +24,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 def create_app(config: Mapping | None = None) -> Flask:
     """Build the app from the environment; ``config`` overrides single settings (tests use it)."""
     app = Flask(__name__, instance_relative_config=True)
+    # The SQLite file and the Whoosh index live here; a fresh clone has no such folder yet.
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(build_config(app.instance_path))
     if config:
         app.config.update(config)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import ValidationError, fields, validate
 
 from .phones import InvalidPhone, normalise_phone
@@ -9,6 +11,17 @@ from .phones import InvalidPhone, normalise_phone
 NAME_MAX = 200
 DESCRIPTION_MAX = 5000
 REASON_MAX = 1000
+
+
+class Day(fields.Date):
+    """A calendar date written exactly YYYY-MM-DD (not '20260701', not '2026-7-1')."""
+
+    _SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not self._SHAPE.match(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class StrictInteger(fields.Integer):

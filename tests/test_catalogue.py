@@ -74,6 +74,8 @@ def test_buyer_and_unapproved_household_cannot_list(api, world, app):
         ("stock_quantity", -5),
         ("stock_quantity", 2.5),
         ("stock_quantity", "10"),
+        ("harvest_end", "20260701"),
+        ("harvest_end", "2026-7-1"),
         ("min_order_quantity", 0),
         ("min_order_quantity", 10**12),
         ("unit", "tấn"),
@@ -150,8 +152,18 @@ def test_price_edit_keeps_active_but_description_edit_sends_back_to_review(world
     r = world.household.api.patch(f"/products/{p['id']}", {"description": "Mô tả mới"})
     assert r.get_json()["status"] == "pending_review"
     assert api.get(f"/products/{p['id']}").status_code == 404
-    r = world.household.api.patch(f"/products/{p['id']}", {"stock_quantity": 5})
-    assert r.status_code == 422  # stock changes need a reason: stock-adjustments
+
+
+def test_stock_edit_keeps_the_listing_active_and_leaves_a_movement(world, api):
+    p = new_product(world.household, world.coop_admin, stock_quantity=40)
+    r = world.household.api.patch(f"/products/{p['id']}", {"stock_quantity": 15})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["status"] == "active" and r.get_json()["stock_quantity"] == 15
+    assert api.get(f"/products/{p['id']}").get_json()["stock_quantity"] == 15
+    moves = world.household.api.get(f"/products/{p['id']}/stock-movements").get_json()["items"]
+    assert [(m["delta"], m["resulting_quantity"]) for m in moves][0] == (-25, 15)
+    r = world.household.api.patch(f"/products/{p['id']}", {"stock_quantity": -1})
+    assert r.status_code == 422
 
 
 def test_strangers_cannot_see_or_change_anothers_listings(world, api, app):

@@ -2,7 +2,7 @@ from urllib.parse import urlparse
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from ..fields import DESCRIPTION_MAX, REASON_MAX, StrictInteger, Text, money, positive_id
+from ..fields import DESCRIPTION_MAX, REASON_MAX, Day, StrictInteger, Text, money, positive_id
 from ..http import PageArgs
 from ..sellers.schemas import CoopRefSchema
 from .models import PRODUCT_STATUSES, UNITS
@@ -100,8 +100,8 @@ class ProductFieldsSchema(Schema):
     unit_price_vnd = money(required=True)
     stock_quantity = StrictInteger(required=True, validate=validate.Range(min=0, max=10**9))
     min_order_quantity = StrictInteger(validate=validate.Range(min=1, max=10**6))
-    harvest_start = fields.Date(allow_none=True)
-    harvest_end = fields.Date(allow_none=True)
+    harvest_start = Day(allow_none=True)
+    harvest_end = Day(allow_none=True)
     origin_province_code = StrictInteger(required=True)
     origin_area = Text(allow_none=True)
     images = fields.List(ImageUrl(), validate=validate.Length(max=MAX_IMAGES))
@@ -118,10 +118,8 @@ class ProductCreateSchema(ProductFieldsSchema):
 
 
 class ProductUpdateSchema(ProductFieldsSchema):
-    """Any subset; stock changes go through stock-adjustments so every change has a reason."""
-
-    class Meta:
-        exclude = ("stock_quantity",)
+    """Any subset. A new stock_quantity is kept as a stock movement of the difference
+    (POST …/stock-adjustments says why; PATCH just states the count)."""
 
     def on_bind_field(self, field_name, field_obj):
         field_obj.required = False

@@ -225,6 +225,9 @@ def create_product(user: User, data: dict[str, Any]) -> Product:
     return product
 
 
+STOCK_EDIT_REASON = "Sửa số lượng tồn kho"
+
+
 def update_product(user: User, product: Product, changes: dict[str, Any]) -> Product:
     """The owner edits a listing. Reviewed fields of an active or rejected listing send it
     (back) to review; price, unit, quantities and harvest dates do not."""
@@ -241,6 +244,9 @@ def update_product(user: User, product: Product, changes: dict[str, Any]) -> Pro
         changes = dict(changes)
         product.category_id = get_category(changes.pop("category_slug")).id
         changes["category_slug"] = None  # still counts as a reviewed change
+    if "stock_quantity" in changes:
+        changes = dict(changes)
+        stock.set_stock(product, changes.pop("stock_quantity"), STOCK_EDIT_REASON, user)
     reviewed = any(name in changes for name in REVIEWED_FIELDS)
     for name, value in changes.items():
         if name != "category_slug":

@@ -60,6 +60,21 @@ def adjust_stock(product: Product, delta: int, reason: str, actor: User | None =
     return product
 
 
+def set_stock(product: Product, quantity: int, reason: str, actor: User | None = None) -> Product:
+    """The owner states the stock outright (PATCH); kept as a movement of the difference.
+
+    The row is locked first so that the difference is taken from the quantity really stored,
+    not from one that a concurrent order has already changed.
+    """
+    current = db.session.scalar(
+        select(Product.stock_quantity).where(Product.id == product.id).with_for_update()
+    )
+    if quantity != current:
+        _apply(product.id, quantity - current, reason, actor, None)
+    db.session.flush()
+    return product
+
+
 def reserve_stock(
     quantities: Mapping[int, int], *, reason: str, order_id: int | None = None
 ) -> dict[int, Product]:

@@ -1,6 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..fields import DESCRIPTION_MAX, REASON_MAX, Phone, StrictInteger, Text, positive_id
+from ..fields import DESCRIPTION_MAX, REASON_MAX, Day, Phone, StrictInteger, Text, positive_id
 from ..http import PageArgs
 
 SCHEMES = ("vietgap", "globalgap", "organic", "ocop")
@@ -79,8 +79,8 @@ class CertificationCreateSchema(Schema):
     scheme = fields.String(required=True, validate=validate.OneOf(SCHEMES))
     certificate_no = Text(required=True, max_length=100)
     issued_by = Text(required=True)
-    valid_from = fields.Date(required=True)
-    valid_until = fields.Date(required=True)
+    valid_from = Day(required=True)
+    valid_until = Day(required=True)
 
     @validates_schema
     def window(self, data, **kwargs):
