@@ -74,6 +74,16 @@ def test_unknown_page_is_an_html_404_for_browsers_but_the_api_stays_json(app, ap
     assert app.test_client().get("/khong-co").get_json()["error"]["code"] == "not_found"
 
 
+def test_an_unexpected_error_on_a_page_is_an_html_500_with_the_request_id(app):
+    def boom():
+        raise RuntimeError("secret internals: password=hunter2")
+
+    app.add_url_rule("/boom-page", endpoint="web.boom", view_func=boom)
+    r = browser(app).get("/boom-page", headers={"Accept": "text/html", "X-Request-ID": "req-9"})
+    assert r.status_code == 500 and r.mimetype == "text/html"
+    assert "req-9" in text(r) and "hunter2" not in text(r) and "Traceback" not in text(r)
+
+
 def test_a_missing_product_page_is_an_html_404(app):
     r = browser(app).get("/products/987654")
     assert r.status_code == 404 and r.mimetype == "text/html" and "404" in text(r)
@@ -383,8 +393,31 @@ def test_household_declares_a_certification(app, world):
     assert [c["certificate_no"] for c in seller["certifications"]] == ["OCOP-31-7"]
 
 
-def test_a_buyer_has_no_dashboard(app, world):
-    assert browser(app, email(world.buyer)).get("/dashboard").status_code == 403
+def test_a_buyer_starts_selling_and_sends_the_profile_to_the_coop(app, world):
+    b = browser(app, email(world.buyer))
+    r = b.get("/dashboard")
+    assert r.status_code == 302 and r.headers["Location"] == "/dashboard/profile"
+    assert b.get("/dashboard/products/new").status_code == 403  # no household yet
+    profile = {
+        "coop_id": str(world.coop["id"]),
+        "display_name": "Vườn bưởi Diễn cô Anh",
+        "phone": "0913 222 444",
+        "province_code": "31",
+        "ward_code": "10813",
+        "address_line": "Xóm 3",
+    }
+    r = b.post("/dashboard/profile", {**profile, "ward_code": "99999999"})
+    assert r.status_code == 422 and world.buyer.api.get("/me").get_json()["seller_id"] is None
+    assert b.post("/dashboard/profile", profile).status_code == 302
+    page = text(b.get("/dashboard"))
+    assert "Vườn bưởi Diễn cô Anh" in page and "Gửi hợp tác xã duyệt" in page
+    r = b.get("/dashboard/products/new")  # not approved yet: back to the dashboard
+    assert r.status_code == 302
+    b.post("/dashboard/profile/submit")
+    seller_id = world.buyer.api.get("/me").get_json()["seller_id"]
+    assert world.buyer.api.get(f"/sellers/{seller_id}").get_json()["status"] == "submitted"
+    queue = text(browser(app, email(world.coop_admin)).get(f"/coop/{world.coop['id']}"))
+    assert "Vườn bưởi Diễn cô Anh" in queue
 
 
 def test_another_household_cannot_edit_or_restock_my_listing(app, world):

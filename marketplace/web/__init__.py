@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, NotFound
 
 from ..errors import AppError, error_response
-from . import accounts, coop_console, household, storefront  # noqa: F401  (routes)
+from . import accounts, coop_console, household, profile, storefront  # noqa: F401  (routes)
 from .blueprint import bp
 from .i18n import (
     error_text,

@@ -48,6 +48,8 @@ def my_product(user: User, product_id: int) -> Product:
 @login_required
 def dashboard():
     """My listings with their status, stock and actions."""
+    if page_user().seller is None:
+        return redirect(url_for("web.profile"))  # start selling first
     user, seller = my_household()
     status = request.args.get("status") or None
     if status is not None and status not in PRODUCT_STATUSES:
@@ -80,7 +82,12 @@ def _product_form(template: str, *, product=None, form=None, errors=None, status
 @login_required
 def new_product():
     """A short phone-friendly form; the listing waits for the co-op's review."""
-    user, _seller = my_household()
+    user, seller = my_household()
+    if seller.status != "approved":
+        flash(
+            gettext("Your co-op approves your profile first; then you can list products."), "error"
+        )
+        return redirect(url_for("web.dashboard"))
     if request.method == "GET":
         return _product_form("web/product_form.html")
     data, errors = load_form(ProductCreateSchema(), request.form)
