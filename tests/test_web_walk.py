@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from marketplace.web.i18n import local_phone
 from tests.factories import build_world, new_coop_admin, new_household, new_product
 from tests.test_route_walk import is_api_route
 from tests.web import browser
@@ -155,7 +156,8 @@ def test_strangers_cannot_see_or_change_anothers_things_through_the_pages(app, a
     }
     forms = _forms(ids)
     before = _snapshot(world, ids)
-    private_texts = (world.household.seller["phone"], "Ngõ Riêng Tư 42", "OCOP-31-1")
+    phone = world.household.seller["phone"]
+    private_texts = (phone, local_phone(phone), "Ngõ Riêng Tư 42", "OCOP-31-1")
     unknown, walked = [], 0
     for rule in app.url_map.iter_rules():
         if is_api_route(rule) or rule.endpoint in ("static", "web.static"):

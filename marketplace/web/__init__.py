@@ -23,6 +23,7 @@ from .i18n import (
     error_text,
     field_message,
     label,
+    local_phone,
     price_per_unit,
     select_locale,
     show_date,
@@ -46,7 +47,12 @@ def init_web(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     app.jinja_env.filters.update(
-        vnd=vnd, price=price_per_unit, day=show_date, moment=show_datetime, unit=unit_label
+        vnd=vnd,
+        price=price_per_unit,
+        day=show_date,
+        moment=show_datetime,
+        unit=unit_label,
+        phone=local_phone,
     )
     app.jinja_env.globals.update(label=label, field_message=field_message)
     app.register_blueprint(bp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import phonenumbers
 from flask import request, session
 from flask_babel import format_date, format_datetime, get_locale, gettext
 
@@ -45,6 +46,17 @@ UNIT_LABELS = {
     "litre": N_("litre"),
     "dozen": N_("dozen"),
 }
+
+
+def local_phone(e164: str | None) -> str:
+    """+84912345678 → "0912 345 678", as Vietnamese write it."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, "VN")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def unit_label(unit: str) -> str:
