@@ -565,3 +565,9 @@ def test_another_coops_admin_cannot_use_this_coops_console(app, world):
         == 403
     )
     assert world.household.api.get(f"/products/{active['id']}").get_json()["status"] == "active"
+
+
+def test_query_arguments_cannot_turn_the_language_link_into_another_scheme(app):
+    page = text(browser(app).get("/products?_scheme=javascript&_external=1&category=gao"))
+    assert "javascript:" not in page
+    assert 'href="/products?category=gao&amp;lang=en"' in page

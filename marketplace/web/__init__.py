@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Flask, g, render_template, request
 from flask_babel import Babel, gettext
@@ -54,7 +55,7 @@ def init_web(app: Flask) -> None:
         unit=unit_label,
         phone=local_phone,
     )
-    app.jinja_env.globals.update(label=label, field_message=field_message)
+    app.jinja_env.globals.update(label=label, field_message=field_message, url_with=url_with)
     app.register_blueprint(bp)
     app.register_error_handler(NotFound, not_found)
 
@@ -90,6 +91,15 @@ def page_context():
     if request.blueprint != "web":
         return {}
     return {"me": page_user(), "lang": select_locale()}
+
+
+def url_with(**changes) -> str:
+    """This page's address with some query arguments changed (None drops one). Built from the
+    path, not url_for, so that no query argument can reach url_for's own (_scheme, _external…)."""
+    args = {k: v for k, v in request.args.items() if not k.startswith("_")}
+    args.update(changes)
+    query = urlencode({k: v for k, v in args.items() if v is not None})
+    return request.path + (f"?{query}" if query else "")
 
 
 def error_page(status: int, message: str):
