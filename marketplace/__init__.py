@@ -17,6 +17,7 @@ from .config import build_config
 from .errors import ErrorSchema, register_error_handlers
 from .extensions import api, db, limiter, migrate
 from .http import IdConverter, id_param_schema
+from .web import init_web
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -53,6 +54,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     )
 
     _register_blueprints(app)
+    init_web(app)
     _register_cli(app)
     register_error_handlers(app)
     _register_request_hooks(app)
@@ -123,7 +125,8 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         if response.mimetype == "text/html":
             response.headers["Content-Security-Policy"] = (
-                "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'"
+                "default-src 'self'; img-src 'self' https: data:; object-src 'none'; "
+                "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
             )
         return response
 

@@ -83,6 +83,11 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "RATELIMIT_STRATEGY": "fixed-window",
         "SQLALCHEMY_RECORD_QUERIES": False,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Pages (marketplace/web): session cookie for people, CSRF tokens valid for the session.
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "vi",
         "API_TITLE": "Nông sản marketplace API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
