@@ -12,10 +12,12 @@ from pathlib import Path
 from flask import Flask, g, request
 from sqlalchemy.exc import DBAPIError
 
+from . import search
 from .config import build_config
 from .errors import ErrorSchema, register_error_handlers
 from .extensions import api, db, limiter, migrate
 from .http import IdConverter, id_param_schema
+from .web import init_web
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -36,6 +38,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     limiter.init_app(app)
+    search.init_app(app)
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(
         app,
@@ -51,6 +54,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     )
 
     _register_blueprints(app)
+    init_web(app)
     _register_cli(app)
     register_error_handlers(app)
     _register_request_hooks(app)
@@ -68,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from .health import blp as health_blp
     from .orders.routes import blp as orders_blp
     from .payments.routes import blp as payments_blp
+    from .search.routes import blp as search_blp
     from .sellers.routes import blp as sellers_blp
 
     for blp in (
@@ -75,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
         coops_blp,
         sellers_blp,
         catalogue_blp,
+        search_blp,
         orders_blp,
         payments_blp,
         health_blp,
@@ -85,8 +91,12 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
     from .orders.cli import orders_cli
+    from .search.cli import search_cli
+    from .seed.cli import seed_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(search_cli)
     app.cli.add_command(orders_cli)
 
 
@@ -115,7 +125,8 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         if response.mimetype == "text/html":
             response.headers["Content-Security-Policy"] = (
-                "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'"
+                "default-src 'self'; img-src 'self' https: data:; object-src 'none'; "
+                "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
             )
         return response
 

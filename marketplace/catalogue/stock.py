@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..auth.models import User
 from ..errors import InsufficientStock
 from ..extensions import db
+from ..search.changes import products_changed
 from .models import Product, StockMovement
 
 
@@ -32,6 +33,7 @@ def _apply(
     ).scalar()
     if new_quantity is None:
         return None
+    products_changed([product_id])  # a Core UPDATE: the ORM's change tracking does not see it
     db.session.add(
         StockMovement(
             product_id=product_id,
