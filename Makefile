@@ -24,10 +24,10 @@ run: venv
 test: venv test-sqlite test-postgres
 
 test-sqlite: venv
-	TEST_DB=sqlite $(BIN)/pytest
+	TEST_DB=sqlite $(BIN)/pytest -n 2
 
 test-postgres: venv
-	TEST_DB=postgres $(BIN)/pytest
+	TEST_DB=postgres $(BIN)/pytest -n 2
 
 lint: venv
 	$(BIN)/ruff check .

@@ -87,12 +87,20 @@ def _empty_tables(app) -> None:
     with app.app_context():
         tables = [t for t in db.metadata.sorted_tables if t.name not in MIGRATION_ROWS]
         with db.engine.begin() as conn:
+            # DELETE, not TRUNCATE: on these small tables it is ~20x faster (TRUNCATE makes new
+            # files for every table), and the suite empties them after every test.
+            for table in reversed(tables):
+                conn.execute(table.delete())
             if db.engine.dialect.name == "postgresql":
-                names = ", ".join(t.name for t in tables)
-                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in reversed(tables):
-                    conn.execute(table.delete())
+                kept_sequences = {f"{name}_id_seq" for name in MIGRATION_ROWS}
+                used = conn.execute(
+                    sa.text(
+                        "SELECT sequencename FROM pg_sequences"
+                        " WHERE schemaname = 'public' AND last_value IS NOT NULL"
+                    )
+                ).scalars()
+                for sequence in set(used) - kept_sequences:
+                    conn.execute(sa.text(f'ALTER SEQUENCE "{sequence}" RESTART'))
             for name, kept in MIGRATION_ROWS.items():
                 conn.execute(sa.text(f"DELETE FROM {name} WHERE id > {kept}"))
 
