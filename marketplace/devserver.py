@@ -167,6 +167,8 @@ def _print_banner(url: str, pid: int) -> None:
 
 
 if __name__ == "__main__":
-    # A SIGTERM (from a supervisor) stops the children like Ctrl-C does.
+    # Ctrl-C and SIGTERM (a supervisor) stop the children; SIGINT is set explicitly because a
+    # shell starting us in the background (`make run &`) leaves it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     sys.exit(main())

@@ -107,3 +107,38 @@ def test_plain_seed_is_allowed_in_production(app_config, tmp_path):
 
     assert result.exit_code == 0, result.output
     assert "households.csv: created 86" in result.output
+
+
+def test_readme_walkthrough_first_cod_order_from_the_demo(app, api, seed):
+    """README "A first order with curl", through the API: search, order COD, the household sees it."""
+    assert seed("--path", str(SEED_DATA), "--demo").exit_code == 0
+    buyer = login(api, "buyer@demo.vn")
+
+    found = api.get("/search?q=vai%20thieu&per_page=100").get_json()
+    assert found["total"] >= 26  # the lychee of Thanh Hà and Lục Ngạn
+    product = next(
+        p for p in found["items"] if p["seller"]["display_name"] == "Vườn vải nhà ông Tư"
+    )
+    order = api.post(
+        "/orders",
+        {
+            "items": [{"product_id": product["id"], "quantity": 2}],
+            "payment_method": "cod",
+            "shipping_address": {
+                "recipient_name": "Lê Thị Hoa",
+                "phone": "0987 654 321",
+                "province_code": 1,
+                "ward_code": 70,
+                "address_line": "12 Hàng Bài",
+            },
+        },
+        token=buyer,
+        headers={"Idempotency-Key": "readme-walkthrough-1"},
+    )
+    assert order.status_code == 201, order.get_json()
+    assert order.get_json()["status"] == "placed"
+    assert order.get_json()["total_vnd"] == 2 * 65000
+
+    mine = api.get("/seller/orders", token=login(api, "household@demo.vn")).get_json()
+    assert [(o["status"], o["subtotal_vnd"]) for o in mine["items"]] == [("confirmed", 130000)]
+    assert mine["items"][0]["lines"][0]["name"] == "Vải thiều Thanh Hà loại 1"

@@ -75,3 +75,16 @@ def test_synthetic_refuses_a_product_count_below_one(app):
 
     assert result.exit_code == 2
     assert "--products" in result.output
+
+
+def test_synthetic_products_are_findable_as_soon_as_the_command_returns(app, api):
+    assert synthetic(app, "--products", "40", "--seed", "11").exit_code == 0
+    rows = [r for k, r in generate(40, 11) if k == "product"]
+    with app.app_context():
+        ids = dict(db.session.execute(select(Product.sku, Product.id)).all())
+
+    for row in rows[:3]:
+        found = api.get("/search", query_string={"q": row["name"], "per_page": 100}).get_json()
+        assert ids[row["sku"]] in [item["id"] for item in found["items"]], row["name"]
+    everything = api.get("/search", query_string={"q": "", "per_page": 1}).get_json()
+    assert everything["total"] == 40

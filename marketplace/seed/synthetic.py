@@ -6,7 +6,8 @@ one). Rows go in with Core bulk inserts (executemany, in chunks); natural keys c
 (``syn1-coop-03``, ``SYN1-H000042``, ``SYN1-P0000042``) and rows that exist are skipped, so a
 re-run adds only what is missing. These are benchmark rows, not seed data: they bypass the
 per-row schemas, keep to the same columns and rules (approved households, active products,
-valid place codes, prices in VND), and have no opening stock movement.
+valid place codes, prices in VND), and have no opening stock movement. The search index follows
+through the normal synchronisation (``products_changed``) when the caller commits.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..clock import utcnow
 from ..coops.models import Coop
 from ..extensions import db
 from ..places import all_provinces, province_name, ward_name, wards_of
+from ..search.changes import products_changed
 from ..sellers.models import Seller
 
 PRODUCTS_PER_HOUSEHOLD = 20
@@ -267,6 +269,9 @@ def load_synthetic(
         )
         if sku in new_skus
     ]
+    # Core inserts are invisible to the ORM's change tracking: the search sync indexes these
+    # ids when the caller commits, as it does for products written through the ORM.
+    products_changed(summary.product_ids)
     return summary
 
 
