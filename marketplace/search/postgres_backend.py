@@ -11,7 +11,6 @@ of names and B-weighted words (table ``search_words``).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import (
@@ -49,22 +48,31 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def _exact_and_folded(text_: str) -> tuple[list[str], list[str]]:
+    tokens = tokenize(text_)
+    folded = fold(" ".join(tokens)).split(" ")  # one fold() per text, not per word
+    if len(folded) != len(tokens):
+        folded = [fold(t) for t in tokens]
+    return tokens, folded
+
+
 def vector_literal(doc: Document) -> str:
-    """The tsvector literal of a document: ``'vải':1A 'vai':1A 'thiều':2A …``."""
-    positions: dict[str, list[str]] = defaultdict(list)
+    """The tsvector literal of a document: ``'vải':1A 'vai':1A 'thiều':2A …``.
+
+    Tokens are runs of letters and digits, so they never hold a quote or a backslash."""
+    parts: list[str] = []
     position = 0
     for text_, weight in ((doc.name, "A"), (doc.meta, "B"), (doc.description, "C")):
-        for token in tokenize(text_):
+        for token, folded in zip(*_exact_and_folded(text_), strict=True):
             position = min(position + 1, MAX_POSITION)
-            entry = f"{position}{weight}"
-            for lexeme in {token, fold(token)}:
-                if not positions[lexeme] or positions[lexeme][-1] != entry:
-                    positions[lexeme].append(entry)
-    return " ".join(f"{_quote(lex)}:{','.join(pos)}" for lex, pos in positions.items())
+            parts.append(f"'{token}':{position}{weight}")
+            if folded != token:
+                parts.append(f"'{folded}':{position}{weight}")
+    return " ".join(parts)
 
 
 def vocabulary(doc: Document) -> set[str]:
-    return {fold(t) for t in tokenize(doc.name) + tokenize(doc.meta)}
+    return set(_exact_and_folded(doc.name)[1] + _exact_and_folded(doc.meta)[1])
 
 
 def tsquery_text(q: str, *, exact: bool) -> str | None:
