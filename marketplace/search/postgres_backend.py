@@ -37,6 +37,7 @@ from .text import fold, query_variants, tokenize
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 MIN_PREFIX = 2
+ANALYZE_AFTER = 5000  # documents written at once
 
 # Objects outside the ORM metadata: they exist on PostgreSQL only (migration 0003).
 search_metadata = MetaData()
@@ -122,6 +123,11 @@ class PostgresBackend(SearchBackend):
                     )
                     .on_conflict_do_nothing()
                 )
+        if len(documents) >= ANALYZE_AFTER:
+            # after a bulk load the planner's statistics are empty or wrong (seconds per query
+            # instead of milliseconds until autovacuum catches up); ANALYZE sees this
+            # transaction's own rows
+            conn.execute(text("ANALYZE products"))
         gone = sorted(gone)
         for start in range(0, len(gone), CHUNK):
             conn.execute(
@@ -162,6 +168,10 @@ class PostgresBackend(SearchBackend):
         folded, exact = tsquery_text(q, exact=False), tsquery_text(q, exact=True)
         if folded is None:
             return SearchHits(hits=[], total=0, facets={"category": {}, "province": {}})
+        # The planner cannot estimate a prefix match ('cam':*) and guesses "every row": a full scan
+        # evaluating every vector (90 ms at 10,000 products) instead of the GIN index (2 ms).
+        # Every statement below has the @@ condition, so the index is always the right path.
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
         matched = self._matching(folded, filters)
         total = db.session.scalar(
             select(func.count()).select_from(matched.with_only_columns(Product.id).subquery())

@@ -101,6 +101,7 @@ FIELD_WEIGHTS = (("name", 2.0), ("meta", 0.8), ("desc", 0.3))
 FOLDED_ONLY = {"desc"}
 EXACT_BONUS = 1.5  # the exact (accented) term's weight relative to the folded one
 PREFIX_WEIGHT = 0.75
+PREFIX_FIELDS = {"name", "meta"}  # a prefix inside descriptions matches too much to mean much
 MIN_PREFIX = 2  # a one-letter prefix matches half the vocabulary and means nothing
 
 
@@ -157,6 +158,7 @@ def text_query(q: str) -> Q.Query | None:
                 parts += [
                     Q.Prefix(field, folded, boost=weight * PREFIX_WEIGHT)
                     for field, weight in FIELD_WEIGHTS
+                    if field in PREFIX_FIELDS
                 ]
             per_token.append(Q.Or(parts))
         alternatives.append(Q.And(per_token) if len(per_token) > 1 else per_token[0])
@@ -407,7 +409,9 @@ class WhooshBackend(SearchBackend):
                 for corrector in correctors:
                     # the fields hold exact and folded words: suggest in the folded alphabet
                     options = [
-                        o for o in corrector.suggest(word, limit=8, maxdist=2) if o == fold(o)
+                        o
+                        for o in corrector.suggest(word, limit=8, maxdist=2, prefix=1)
+                        if o == fold(o)
                     ]
                     if options:
                         break
