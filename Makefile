@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-sqlite test-postgres lint format bench venv clean
+.PHONY: run test test-sqlite test-postgres lint format bench venv clean translations
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ format: venv
 bench: venv
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## make translations: extract the pages' messages, merge tools/vi_messages.py, compile the .mo
+translations: venv
+	$(BIN)/python tools/translate.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -17,6 +17,7 @@ from .config import build_config
 from .errors import ErrorSchema, register_error_handlers
 from .extensions import api, db, limiter, migrate
 from .http import IdConverter, id_param_schema
+from .web import init_web
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -53,6 +54,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     )
 
     _register_blueprints(app)
+    init_web(app)
     _register_cli(app)
     register_error_handlers(app)
     _register_request_hooks(app)
@@ -68,19 +70,34 @@ def _register_blueprints(app: Flask) -> None:
     from .catalogue.routes import blp as catalogue_blp
     from .coops.routes import blp as coops_blp
     from .health import blp as health_blp
+    from .orders.routes import blp as orders_blp
+    from .payments.routes import blp as payments_blp
     from .search.routes import blp as search_blp
     from .sellers.routes import blp as sellers_blp
 
-    for blp in (auth_blp, coops_blp, sellers_blp, catalogue_blp, search_blp, health_blp):
+    for blp in (
+        auth_blp,
+        coops_blp,
+        sellers_blp,
+        catalogue_blp,
+        search_blp,
+        orders_blp,
+        payments_blp,
+        health_blp,
+    ):
         api.register_blueprint(blp)
 
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
+    from .orders.cli import orders_cli
     from .search.cli import search_cli
+    from .seed.cli import seed_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(seed_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(orders_cli)
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -108,7 +125,8 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         if response.mimetype == "text/html":
             response.headers["Content-Security-Policy"] = (
-                "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'"
+                "default-src 'self'; img-src 'self' https: data:; object-src 'none'; "
+                "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
             )
         return response
 

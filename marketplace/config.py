@@ -73,6 +73,8 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         # werkzeug's scrypt at its default cost; the test suite lowers it to stay fast.
         "PASSWORD_HASH_METHOD": "scrypt",
         "CLAIM_CODE_TTL_HOURS": 24 * 7,
+        # `flask seed` writes the claim codes of the households it creates here (mode 0600).
+        "SEED_CLAIM_CODES_FILE": str(instance / "claim_codes.csv"),
         "JSON_SORT_KEYS": False,
         "RATELIMIT_HEADERS_ENABLED": True,
         # Off only for load benchmarks (bench/run.py), which log in from one address many times.
@@ -81,6 +83,11 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "RATELIMIT_STRATEGY": "fixed-window",
         "SQLALCHEMY_RECORD_QUERIES": False,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Pages (marketplace/web): session cookie for people, CSRF tokens valid for the session.
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "vi",
         "API_TITLE": "Nông sản marketplace API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

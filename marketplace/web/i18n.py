@@ -1,0 +1,185 @@
+"""Languages of the pages (Vietnamese by default, English on request) and how values are shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import phonenumbers
+from flask import request, session
+from flask_babel import format_date, format_datetime, get_locale, gettext
+
+from ..errors import AppError
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; it is translated where it is shown."""
+    return message
+
+
+def select_locale() -> str:
+    """``?lang=en`` (or ``vi``) switches the language and the session remembers the choice."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session["lang"] = asked
+        return asked
+    remembered = session.get("lang")
+    return remembered if remembered in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def vnd(amount: int | None) -> str:
+    """Integer VND the Vietnamese way, in both languages: 45000 → "45.000 ₫"."""
+    if amount is None:
+        return ""
+    return f"{amount:,}".replace(",", ".") + " ₫"
+
+
+UNIT_LABELS = {
+    "kg": N_("kg"),
+    "g": N_("g"),
+    "box": N_("box"),
+    "bag": N_("bag"),
+    "bunch": N_("bunch"),
+    "piece": N_("piece"),
+    "litre": N_("litre"),
+    "dozen": N_("dozen"),
+}
+
+
+def local_phone(e164: str | None) -> str:
+    """+84912345678 → "0912 345 678", as Vietnamese write it."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, "VN")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def unit_label(unit: str) -> str:
+    return gettext(UNIT_LABELS[unit]) if unit in UNIT_LABELS else unit
+
+
+def price_per_unit(amount: int, unit: str) -> str:
+    """45000, "kg" → "45.000 ₫/kg"."""
+    return f"{vnd(amount)}/{unit_label(unit)}"
+
+
+def show_date(value: dt.date | None) -> str:
+    if value is None:
+        return ""
+    return format_date(value, "dd/MM/yyyy") if _lang() == "vi" else format_date(value, "d MMM yyyy")
+
+
+def show_datetime(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    pattern = "HH:mm dd/MM/yyyy" if _lang() == "vi" else "d MMM yyyy, HH:mm"
+    return format_datetime(value, pattern)
+
+
+def _lang() -> str:
+    locale = get_locale()
+    return locale.language if locale else DEFAULT_LANGUAGE
+
+
+# Labels of the statuses, schemes and moderation actions the services use.
+STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "submitted": N_("Submitted"),
+    "approved": N_("Approved"),
+    "rejected": N_("Rejected"),
+    "suspended": N_("Suspended"),
+    "pending_review": N_("Pending review"),
+    "active": N_("On sale"),
+    "paused": N_("Paused"),
+    "removed": N_("Removed"),
+    "archived": N_("Archived"),
+}
+SCHEME_LABELS = {
+    "vietgap": "VietGAP",
+    "globalgap": "GlobalGAP",
+    "organic": N_("Organic"),
+    "ocop": "OCOP",
+}
+AUDIT_LABELS = {
+    "seller.approve": N_("Household approved"),
+    "seller.reject": N_("Household rejected"),
+    "seller.suspend": N_("Household suspended"),
+    "seller.reinstate": N_("Household reinstated"),
+    "seller.onboard": N_("Household onboarded"),
+    "seller.claim_code": N_("New claim code"),
+    "product.approve": N_("Listing approved"),
+    "product.reject": N_("Listing rejected"),
+    "product.remove": N_("Listing removed"),
+    "certification.verify": N_("Certification verified"),
+}
+
+
+def label(kind: str, value: str) -> str:
+    table = {"status": STATUS_LABELS, "scheme": SCHEME_LABELS, "audit": AUDIT_LABELS}[kind]
+    return gettext(table[value]) if value in table else value
+
+
+# Messages of the services and of marshmallow that forms show next to a field.
+FIELD_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Not a valid integer."),
+    N_("Not a valid date."),
+    N_("Not a valid string."),
+    N_("Must not be empty."),
+    N_("Must not be 0."),
+    N_("Not a valid Vietnamese phone number."),
+    N_("Not a Vietnamese phone number."),
+    N_("Must be at least 10 characters."),
+    N_("Must not be before harvest_start."),
+    N_("Must not be before valid_from."),
+    N_("Images must be http or https URLs."),
+    N_("Already registered."),
+    N_("Give an email or a phone number."),
+    N_("Not a valid email address."),
+    N_("Must be one of: kg, g, box, bag, bunch, piece, litre, dozen."),
+)
+
+
+# What a page says when a service refuses, by error code (the API's message is more precise
+# but English; pages show it as is in English and in Vietnamese when it is translated).
+CODE_MESSAGES = {
+    "bad_request": N_("The request could not be understood."),
+    "unauthorized": N_("Log in first."),
+    "invalid_credentials": N_("The login or password is wrong."),
+    "payment_declined": N_("The card was declined."),
+    "forbidden": N_("You are not allowed to do this."),
+    "not_found": N_("Not found."),
+    "conflict": N_("This conflicts with the current state."),
+    "insufficient_stock": N_("Not enough stock."),
+    "invalid_transition": N_("This status change is not allowed."),
+    "validation_error": N_("Some fields are invalid."),
+    "rate_limited": N_("Too many requests; slow down and retry later."),
+    "payment_provider_error": N_("The payment provider did not answer."),
+    "payments_unavailable": N_("Card payments are not available."),
+}
+SERVICE_MESSAGES = (
+    N_("This claim code is unknown, already used or expired."),
+    N_("Only an approved household can list products."),
+    N_("This certification is already verified."),
+    N_("This email is already registered."),
+    N_("This phone is already registered."),
+)
+
+
+def error_text(exc: AppError) -> str:
+    """The message of a refused action in the page's language."""
+    if _lang() == "en":
+        return exc.message
+    translated = gettext(exc.message)
+    if translated != exc.message:
+        return translated
+    return gettext(CODE_MESSAGES.get(exc.code, N_("Something went wrong on our side.")))
+
+
+def field_message(message: str) -> str:
+    return gettext(message)

@@ -1,0 +1,73 @@
+"""Who is looking at a page: a bearer token of the auth service kept in the signed session cookie.
+
+Pages log in through the same services as the API (check_login, issue_token, revoke_token), so a
+logout revokes the token and a claimed household's earlier sessions end as they do for the API.
+The API itself never reads the cookie: it keeps bearer tokens and needs no CSRF protection.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import g, redirect, request, session, url_for
+
+from ..auth.models import User
+from ..auth.services import issue_token, revoke_token, token_owner
+
+
+def page_user() -> User | None:
+    """The logged-in user of this page request, or None."""
+    if "page_user" not in g:
+        raw = session.get("token")
+        owner = token_owner(raw) if isinstance(raw, str) and 0 < len(raw) <= 200 else None
+        if owner is None and "token" in session:
+            session.pop("token")  # expired or revoked: the visitor is anonymous again
+        g.page_user = owner[0] if owner else None
+        g.page_token = owner[1] if owner else None
+    return g.page_user
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in on this browser (a fresh session; the language choice is kept)."""
+    raw, _token = issue_token(user)
+    lang = session.get("lang")
+    session.clear()
+    session["token"] = raw
+    if lang:
+        session["lang"] = lang
+    g.page_user = user
+
+
+def end_session() -> None:
+    if page_user() is not None:
+        revoke_token(g.page_token)
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    g.page_user = None
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site may be the place to go back to after logging in."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
+def login_required(view):
+    """A page for logged-in people; others are sent to the login page and back."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if page_user() is None:
+            return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper

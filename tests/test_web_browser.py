@@ -1,0 +1,148 @@
+"""The pages in a real browser (Playwright driving Debian's chromium) against the app served on
+127.0.0.1: people click through the main paths, htmx works under the Content-Security-Policy, and
+the pages speak both languages. Skipped outside CI when /usr/bin/chromium is missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from marketplace.clock import today_vn
+from tests.browser import Visitor, chromium, live_server  # noqa: F401  (fixtures)
+from tests.factories import PASSWORD, build_world, new_product
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def world(app, api):
+    return build_world(app, api)
+
+
+@pytest.fixture
+def visitors(chromium, live_server):  # noqa: F811
+    opened: list[Visitor] = []
+
+    def open_(viewport=None) -> Visitor:
+        visitor = Visitor(chromium, live_server, **({"viewport": viewport} if viewport else {}))
+        opened.append(visitor)
+        return visitor
+
+    yield open_
+    for visitor in opened:
+        assert visitor.errors == [], visitor.errors  # no CSP violation, no script error
+        visitor.close()
+
+
+def _season() -> dict:
+    today = today_vn()
+    return {
+        "harvest_start": (today - dt.timedelta(days=3)).isoformat(),
+        "harvest_end": (today + dt.timedelta(days=30)).isoformat(),
+    }
+
+
+def test_coop_admin_approves_a_pending_listing_and_buyers_then_find_it(world, visitors):
+    new_product(world.household, world.coop_admin, **_season())
+    pending = new_product(world.household, name="Nhãn lồng Hưng Yên", **_season())
+    buyer = visitors()
+    buyer.page.goto("/products")
+    assert buyer.page.get_by_text("Nhãn lồng Hưng Yên").count() == 0
+
+    admin = visitors().login(world.coop_admin.user["email"], PASSWORD)
+    page = admin.page
+    assert page.get_by_role("heading", name=world.coop["name"]).is_visible()
+    listing = page.locator(f"#listing-{pending['id']}")
+    assert "Nhãn lồng Hưng Yên" in listing.inner_text()
+    admin.screenshot("coop-console")
+    listing.get_by_role("button", name="Duyệt").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").first.inner_text() == "Nhãn lồng Hưng Yên đã được bán."
+    assert page.locator(f"#listing-{pending['id']}").count() == 0
+
+    buyer.page.goto("/products")
+    buyer.page.get_by_role("link", name="Nhãn lồng Hưng Yên").click()
+    assert buyer.page.get_by_role("heading", level=1).inner_text() == "Nhãn lồng Hưng Yên"
+    assert "45.000 ₫/kg" in buyer.page.locator(".product").inner_text()
+    buyer.screenshot("product")
+    buyer.page.goto("/")
+    buyer.screenshot("home")
+
+
+def test_household_adjusts_stock_in_place_with_htmx(world, visitors):
+    product = new_product(world.household, world.coop_admin)
+    household = visitors().login(world.household.user["email"], PASSWORD)
+    page = household.page
+    assert page.url.endswith("/dashboard")
+    household.screenshot("dashboard")
+    row = page.locator(f"#product-{product['id']}")
+    row.get_by_text("Điều chỉnh tồn kho").click()
+    row.get_by_label("Thay đổi (+ thêm, − bớt)").fill("-30")
+    row.get_by_label("Lý do").fill("Bán ở chợ phiên")
+    row.get_by_role("button", name="Lưu tồn kho").click()
+    row = page.locator(f"#product-{product['id']}")
+    row.locator("strong", has_text="70").wait_for()
+    assert "Đã cập nhật tồn kho." in row.inner_text()
+    assert page.url.endswith("/dashboard")  # the row was swapped, the page stayed
+    stored = world.household.api.get(f"/products/{product['id']}").get_json()
+    assert stored["stock_quantity"] == 70
+
+
+def test_coop_onboards_a_household_whose_claim_code_then_works(world, visitors):
+    admin = visitors().login(world.coop_admin.user["email"], PASSWORD)
+    page = admin.page
+    page.goto(f"/coop/{world.coop['id']}/onboard")
+    page.get_by_label("Họ tên chủ hộ").fill("Bùi Văn Toàn")
+    page.get_by_label("Tên hiển thị cho người mua").fill("Vườn vải ông Toàn")
+    page.get_by_label("Số điện thoại").fill("0978 111 222")
+    # The ward picker follows the province (htmx reloads the options).
+    thanh_ha = page.locator("#f-ward_code option", has_text="Xã Thanh Hà")
+    page.get_by_label("Tỉnh / thành phố").select_option("33")
+    expect(thanh_ha).to_have_count(0)
+    page.get_by_label("Tỉnh / thành phố").select_option("31")
+    expect(thanh_ha).to_have_count(1)
+    page.get_by_label("Phường / xã").select_option("10813")
+    page.get_by_label("Địa chỉ (thôn, số nhà)").fill("Thôn Đông")
+    page.get_by_role("button", name="Tạo và in mã kích hoạt").click()
+    code = page.get_by_test_id("claim-code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{5}-[A-Z0-9]{5}", code)
+    admin.screenshot("claim-slip")
+
+    farmer = visitors()
+    farmer.page.goto("/claim")
+    farmer.page.get_by_label("Mã kích hoạt").fill(code)
+    farmer.page.get_by_label("Mật khẩu mới").fill("mật-khẩu-ông-Toàn")
+    farmer.page.get_by_role("button", name="Kích hoạt").click()
+    assert farmer.page.get_by_role("heading", level=1).inner_text() == "Vườn vải ông Toàn"
+
+
+def test_pages_switch_to_english_and_remember_it(world, visitors):
+    new_product(world.household, world.coop_admin, **_season())
+    visitor = visitors(viewport={"width": 1280, "height": 900})
+    page = visitor.page
+    page.goto("/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Tươi ngon từ nhà vườn Việt Nam"
+    page.get_by_role("link", name="English").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Fresh from Vietnamese farms"
+    page.get_by_role("link", name="Products", exact=True).first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Products"
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.goto("/login")
+    visitor.screenshot("login-en")
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(world, visitors, live_server):  # noqa: F811
+    visitor = visitors()
+    visitor.page.goto("/login")
+    r = visitor.page.request.post(
+        f"{live_server}/login",
+        form={"login": world.buyer.user["email"], "password": PASSWORD},
+        max_redirects=0,
+    )
+    assert r.status == 400 and "Biểu mẫu đã hết hạn" in r.text()
+    # The same browser logs in fine through the form, which carries the token.
+    visitor.login(world.buyer.user["email"], PASSWORD)
+    assert visitor.page.get_by_role("button", name="Đăng xuất").is_visible()

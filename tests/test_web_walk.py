@@ -1,0 +1,201 @@
+"""Walk every page of the URL map as the same four strangers as tests/test_route_walk.py —
+anonymous, a buyer, a household of another co-op, another co-op's admin — logged in through the
+pages, with valid CSRF tokens and valid form bodies, against someone else's objects, and prove
+that none of them sees a private page or changes anything. A new page that this walk does not
+know fails the test."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from marketplace.web.i18n import local_phone
+from tests.factories import build_world, new_coop_admin, new_household, new_product
+from tests.test_route_walk import is_api_route
+from tests.web import browser
+
+# Pages anyone may open or post to: public pages, logging in and out, one's own account and things.
+PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/products"),
+    ("GET", "/products/<int:product_id>"),  # 404 here: the victim's listing is not published
+    ("GET", "/households/<int:seller_id>"),  # public view only (checked below)
+    ("GET", "/places/wards"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("GET", "/register"),
+    ("POST", "/register"),
+    ("GET", "/claim"),
+    ("POST", "/claim"),
+}
+# Pages about one's own things that any logged-in person may open.
+ANYONE_LOGGED_IN = {
+    ("GET", "/dashboard"),  # sends a person without a household to start one
+    ("GET", "/dashboard/profile"),
+    ("POST", "/dashboard/profile"),  # creates one's own seller profile
+    ("POST", "/dashboard/profile/submit"),
+}
+# One's own dashboard: a household of another co-op may use it for its own things, others may not.
+OWN = {
+    ("GET", "/dashboard/products/new"),
+    ("POST", "/dashboard/products/new"),
+    ("GET", "/dashboard/certifications"),
+    ("POST", "/dashboard/certifications"),
+}
+
+
+def _forms(ids) -> dict[tuple[str, str], dict]:
+    """A valid form for every page that takes one, so authorisation, not validation, decides."""
+    listing = {
+        "name": "Vải lạ",
+        "description": "Lạ",
+        "category_slug": "vai-thieu",
+        "unit": "kg",
+        "unit_price_vnd": "1000",
+        "stock_quantity": "1",
+        "origin_province_code": "31",
+    }
+    return {
+        ("POST", "/login"): {"login": "nobody@example.vn", "password": "x" * 12},
+        ("POST", "/register"): {"email": "", "full_name": "", "password": ""},
+        ("POST", "/claim"): {"code": "AAAAA-BBBBB", "password": "x" * 12},
+        ("POST", "/dashboard/products/new"): listing,
+        ("POST", "/dashboard/products/<int:product_id>/edit"): {**listing, "unit_price_vnd": "1"},
+        ("POST", "/dashboard/products/<int:product_id>/stock"): {"delta": "-1", "reason": "Lạ"},
+        ("POST", "/dashboard/products/<int:product_id>/status"): {"action": "archive"},
+        ("POST", "/dashboard/certifications"): {
+            "scheme": "vietgap",
+            "certificate_no": "VG-LẠ",
+            "issued_by": "Lạ",
+            "valid_from": "2026-01-01",
+            "valid_until": "2027-01-01",
+        },
+        ("POST", "/coop/households/<int:seller_id>/moderate"): {
+            "action": "suspend",
+            "reason": "Lạ",
+        },
+        ("POST", "/coop/products/<int:product_id>/moderate"): {"action": "approve"},
+        ("POST", "/dashboard/profile"): {
+            "coop_id": str(ids["coop_id"]),
+            "display_name": "Vườn lạ",
+            "phone": "0987000222",
+            "province_code": "31",
+            "ward_code": "10813",
+            "address_line": "Thôn Lạ",
+        },
+        ("POST", "/coop/<int:coop_id>/onboard"): {
+            "full_name": "Lạ",
+            "display_name": "Vườn lạ",
+            "phone": "0987000111",
+            "province_code": "31",
+            "ward_code": "10813",
+            "address_line": "Thôn Lạ",
+        },
+    }
+
+
+@pytest.fixture
+def app_config(app_config):
+    # Each visit logs in afresh (a walk may log out): more than the login rate limit allows.
+    return {**app_config, "RATELIMIT_ENABLED": False}
+
+
+@pytest.fixture
+def victim(app, api):
+    world = build_world(app, api)
+    cert = world.household.api.post(
+        f"/sellers/{world.household.seller['id']}/certifications",
+        {
+            "scheme": "ocop",
+            "certificate_no": "OCOP-31-1",
+            "issued_by": "UBND",
+            "valid_from": "2026-01-01",
+            "valid_until": "2028-01-01",
+        },
+    ).get_json()
+    # An address only the victim has (the factories give every household the same one).
+    world.household.api.patch(
+        f"/sellers/{world.household.seller['id']}", {"address_line": "Ngõ Riêng Tư 42"}
+    )
+    product = new_product(world.household)  # pending review: not public
+    ids = {
+        "product_id": product["id"],
+        "coop_id": world.coop["id"],
+        "seller_id": world.household.seller["id"],
+        "cert_id": cert["id"],
+    }
+    return world, ids
+
+
+def _snapshot(world, ids) -> dict:
+    owner = world.household.api
+    admin = world.coop_admin.api
+    return {
+        "product": owner.get(f"/products/{ids['product_id']}").get_json(),
+        "seller": owner.get(f"/sellers/{ids['seller_id']}").get_json(),
+        "listings": owner.get(f"/sellers/{ids['seller_id']}/products").get_json()["total"],
+        "audit": admin.get(f"/coops/{ids['coop_id']}/audit").get_json()["total"],
+        # Drafts are people's own new profiles (anyone may apply to a co-op); not these:
+        "approved": admin.get(f"/coops/{ids['coop_id']}/sellers?status=approved").get_json()[
+            "total"
+        ],
+    }
+
+
+def test_strangers_cannot_see_or_change_anothers_things_through_the_pages(app, api, victim):
+    world, ids = victim
+    far_coop_admin = new_coop_admin(api, world.admin, world.other_coop, "Người ngoài")
+    far_household = new_household(api, world.other_coop, far_coop_admin)
+    strangers = {
+        "anonymous": None,
+        "buyer": world.buyer.user["email"],
+        "household of another co-op": far_household.user["email"],
+        "admin of another co-op": world.other_coop_admin.user["email"],
+    }
+    forms = _forms(ids)
+    before = _snapshot(world, ids)
+    phone = world.household.seller["phone"]
+    private_texts = (phone, local_phone(phone), "Ngõ Riêng Tư 42", "OCOP-31-1")
+    unknown, walked = [], 0
+    for rule in app.url_map.iter_rules():
+        if is_api_route(rule) or rule.endpoint in ("static", "web.static"):
+            continue
+        params = re.findall(r"<(?:\w+:)?(\w+)>", rule.rule)
+        if any(p not in ids for p in params):
+            unknown.append(rule.rule)
+            continue
+        path = rule.rule
+        for p in params:
+            path = re.sub(rf"<(?:\w+:)?{p}>", str(ids[p]), path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            key = (method, rule.rule)
+            if (
+                method == "POST"
+                and key not in forms
+                and not path.endswith(("/logout", "/verify", "/claim-code", "/submit"))
+            ):
+                unknown.append(f"POST {rule.rule} (needs a form in _forms)")
+                continue
+            for who, login in strangers.items():
+                b = browser(app, login)
+                r = b.get(path) if method == "GET" else b.post(path, forms.get(key, {}))
+                walked += 1
+                page = r.get_data(as_text=True)
+                assert r.status_code < 500, (who, key, r.status_code)
+                assert not any(t in page for t in private_texts), (who, key)
+                if key in PUBLIC:
+                    continue
+                if key in OWN and who == "household of another co-op":
+                    continue
+                if key in ANYONE_LOGGED_IN and login is not None:
+                    continue
+                if login is None:
+                    assert r.status_code == 302 and r.headers["Location"].startswith("/login")
+                else:
+                    assert r.status_code in (403, 404), (who, key, r.status_code)
+                    assert r.mimetype == "text/html"
+    assert not unknown, f"pages the walk does not know how to call: {unknown}"
+    assert walked > 100
+    assert _snapshot(world, ids) == before
