@@ -6,7 +6,7 @@ from __future__ import annotations
 import multiprocessing
 
 import pytest
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 
 from marketplace.catalogue.models import Category, Product
 from marketplace.extensions import db
@@ -267,3 +267,17 @@ def test_two_processes_write_one_whoosh_index_at_once_without_losing_updates(tmp
     assert set(stamps) == expected  # every update of both, each document once
     with WhooshBackend(directory)._index().searcher() as searcher:
         assert searcher.doc_count() == len(expected)
+
+
+def test_flask_seed_synthetic_products_are_searchable_when_the_command_returns(app, api):
+    result = app.test_cli_runner().invoke(args=["seed", "synthetic", "--products", "60"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        visible = db.session.scalar(select(func.count()).select_from(Product))
+        assert services.get_backend().check(db.session.connection()).clean
+    assert visible == 60
+    browse = api.get("/search?per_page=1").get_json()
+    assert browse["total"] == 60
+    name = api.get("/products?per_page=1").get_json()["items"][0]["name"]
+    found = api.get("/search", query_string={"q": name, "per_page": 100}).get_json()
+    assert name in [item["name"] for item in found["items"]]

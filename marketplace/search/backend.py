@@ -197,6 +197,9 @@ class SearchBackend(ABC):
     def clear(self) -> None:  # noqa: B027
         """Forget everything indexed (tests)."""
 
+    def close(self) -> None:  # noqa: B027
+        """Release open files and cached objects (the app is going away)."""
+
 
 def facet_counts(query: Select) -> dict[str, dict[int, int]]:
     """Category and province counts over every row of a catalogue query (not just a page)."""

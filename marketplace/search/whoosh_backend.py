@@ -443,6 +443,15 @@ class WhooshBackend(SearchBackend):
         drift.extra = sorted(indexed)
         return drift
 
+    def close(self) -> None:
+        cached = getattr(self._local, "searcher", None)
+        if cached is not None:
+            cached[1].close()
+            self._local.searcher = None
+        with _indexes_lock:
+            for key in [k for k in _indexes if k[0] == str(self.directory)]:
+                del _indexes[key]
+
     def healthy(self) -> bool:
         self._searcher().doc_count()
         return True

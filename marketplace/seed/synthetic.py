@@ -25,6 +25,7 @@ from ..clock import utcnow
 from ..coops.models import Coop
 from ..extensions import db
 from ..places import all_provinces, province_name, ward_name, wards_of
+from ..search.changes import products_changed
 from ..sellers.models import Seller
 
 PRODUCTS_PER_HOUSEHOLD = 20
@@ -267,6 +268,7 @@ def load_synthetic(
         )
         if sku in new_skus
     ]
+    products_changed(summary.product_ids)  # Core INSERTs: indexed when the command commits
     return summary
 
 
