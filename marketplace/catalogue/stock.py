@@ -33,7 +33,10 @@ def _apply(
     ).scalar()
     if new_quantity is None:
         return None
-    products_changed([product_id])  # a Core UPDATE: the ORM's change tracking does not see it
+    if new_quantity == 0 or new_quantity == delta:
+        # Out of or back in stock: the search index's in_stock changes. A Core UPDATE, which the
+        # ORM's change tracking does not see. Other stock moves leave the index as it is.
+        products_changed([product_id])
     db.session.add(
         StockMovement(
             product_id=product_id,

@@ -52,7 +52,9 @@ class Document:
     @property
     def stamp(self) -> str:
         """A fingerprint of the indexed content: `flask search check` compares it."""
-        raw = "\x1f".join(str(v) for v in self.__dict__.values())
+        # the index knows whether a product is in stock, not how many (see catalogue/stock.py)
+        values = {**self.__dict__, "stock": self.stock > 0}
+        raw = "\x1f".join(str(v) for v in values.values())
         return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 

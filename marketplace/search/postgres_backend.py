@@ -202,6 +202,8 @@ class PostgresBackend(SearchBackend):
         known = set(
             db.session.scalars(select(search_words.c.word).where(search_words.c.word.in_(words)))
         )
+        # short Vietnamese syllables share few trigrams ('xoia' and 'xoai': 0.25)
+        db.session.execute(text("SET LOCAL pg_trgm.similarity_threshold = 0.2"))
         corrected, changed = [], False
         for word in words:
             best = None
