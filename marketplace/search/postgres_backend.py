@@ -31,13 +31,21 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR, insert
 from ..catalogue.models import Product
 from ..catalogue.services import filter_products, visible_products
 from ..extensions import db
-from .backend import CHUNK, Document, Drift, Progress, SearchBackend, SearchHits, facet_counts
+from .backend import (
+    ANALYZE_AFTER,
+    CHUNK,
+    Document,
+    Drift,
+    Progress,
+    SearchBackend,
+    SearchHits,
+    facet_counts,
+)
 from .backend import load_documents as _load
 from .text import fold, query_variants, tokenize
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 MIN_PREFIX = 2
-ANALYZE_AFTER = 5000  # documents written at once
 
 # Objects outside the ORM metadata: they exist on PostgreSQL only (migration 0003).
 search_metadata = MetaData()
