@@ -34,8 +34,9 @@ def _apply(
     if new_quantity is None:
         return None
     if new_quantity == 0 or new_quantity == delta:
-        # Out of or back in stock: the search index's in_stock changes. A Core UPDATE, which the
-        # ORM's change tracking does not see. Other stock moves leave the index as it is.
+        # The index only knows whether a product is in stock (search.backend.Document.stock), so
+        # only a change into or out of 0 re-indexes it; a sale that leaves stock does not (a
+        # Core UPDATE: the ORM's change tracking does not see it, hence products_changed).
         products_changed([product_id])
     db.session.add(
         StockMovement(

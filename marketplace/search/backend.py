@@ -53,9 +53,7 @@ class Document:
     @property
     def stamp(self) -> str:
         """A fingerprint of the indexed content: `flask search check` compares it."""
-        # the index knows whether a product is in stock, not how many (see catalogue/stock.py)
-        values = {**self.__dict__, "stock": self.stock > 0}
-        raw = "\x1f".join(str(v) for v in values.values())
+        raw = "\x1f".join(str(v) for v in self.__dict__.values())
         return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
@@ -91,7 +89,9 @@ def _to_document(row) -> Document:
         coop_id=row[8],
         seller_id=row[9],
         price=row[10],
-        stock=row[11],
+        # 0 or 1: the index only filters on being in stock, so an order that leaves some stock
+        # does not change the document (catalogue.stock re-indexes only when crossing 0).
+        stock=min(row[11], 1),
         harvest_start=row[12],
         harvest_end=row[13],
     )
