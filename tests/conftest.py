@@ -117,6 +117,10 @@ def app(app_config):
     limiter.reset()
     yield app
     _empty_tables(app)
+    # every test has its own index folder (tmp_path): release the searcher's open files
+    search = app.extensions.get("marketplace.search")
+    if search is not None:
+        search.close()
     with app.app_context():
         db.engine.dispose()
 

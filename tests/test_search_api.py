@@ -204,3 +204,24 @@ def test_unknown_category_finds_nothing_rather_than_failing(api, world):
     new_product(world.household, world.coop_admin, name="Vải thiều")
     body = api.get("/search?q=vai&category=khong-co-that").get_json()
     assert body["items"] == [] and body["total"] == 0
+
+
+def test_stock_back_from_zero_is_in_stock_again_and_partial_moves_keep_the_index_in_step(
+    app, api, world
+):
+    pid = new_product(world.household, world.coop_admin, name="Thanh long ruột đỏ")["id"]
+
+    def adjust(delta: int) -> None:
+        response = world.household.api.post(
+            f"/products/{pid}/stock-adjustments", {"delta": delta, "reason": "Bán hoặc hái"}
+        )
+        assert response.status_code == 200, response.get_json()
+
+    adjust(-30)
+    assert found(api, "thanh long", in_stock="true") == [pid]
+    adjust(-70)
+    assert found(api, "thanh long", in_stock="true") == []
+    adjust(5)
+    assert found(api, "thanh long", in_stock="true") == [pid]
+    result = app.test_cli_runner().invoke(args=["search", "check"])
+    assert result.exit_code == 0, result.output

@@ -218,6 +218,8 @@ def test_a_close_spelling_is_suggested_when_nothing_matches(app, shop):
     assert result["total"] == 0 and result["items"] == []
     assert result["suggestion"] == "vai thieu"
     assert find(app, "vai thieu")["suggestion"] is None
+    shop.product("Xoài cát Hòa Lộc")
+    assert find(app, "xoia")["suggestion"] == "xoai"
     assert find(app, "qqqqqqqq")["suggestion"] is None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import multiprocessing
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text, update
 
 from marketplace.catalogue.models import Category, Product
 from marketplace.extensions import db
@@ -36,7 +36,10 @@ def ids(result) -> list[int]:
     return [item["id"] for item in result["items"]]
 
 
-def test_bulk_core_inserts_are_indexed_on_commit_through_products_changed(app, shop):
+BULK_SIZE = 2100  # above the backends' bulk threshold: the path `flask seed synthetic` takes
+
+
+def test_bulk_core_writes_are_indexed_on_commit_through_products_changed(app, shop):
     with app.app_context():
         category_id = db.session.scalar(select(Category.id).where(Category.slug == "nhan"))
         rows = [
@@ -53,16 +56,26 @@ def test_bulk_core_inserts_are_indexed_on_commit_through_products_changed(app, s
                 "images": [],
                 "status": "active",
             }
-            for i in range(300)
+            for i in range(BULK_SIZE)
         ]
         new_ids = db.session.scalars(insert(Product).returning(Product.id), rows).all()
         products_changed(new_ids)
         # not before the commit
         assert services.search("nhan long", {}, 1, 10)["total"] == 0
         db.session.commit()
-    result = find(app, "nhan long", province_code=33)
-    assert result["total"] == 300
-    assert set(ids(find(app, "nhãn lồng lô"))) <= set(new_ids)
+    assert find(app, "nhan long", province_code=33)["total"] == BULK_SIZE
+
+    # a bulk Core UPDATE of the same products replaces their entries (no duplicates)
+    with app.app_context():
+        db.session.execute(
+            update(Product).where(Product.id.in_(new_ids)).values(name="Nhãn xuồng cơm vàng")
+        )
+        products_changed(new_ids)
+        db.session.commit()
+    assert find(app, "nhan long")["total"] == 0
+    assert find(app, "nhan xuong")["total"] == BULK_SIZE
+    with app.app_context():
+        assert services.get_backend().check(db.session.connection()).clean
 
 
 def test_a_rolled_back_change_never_reaches_the_index(app, shop):
@@ -254,3 +267,17 @@ def test_two_processes_write_one_whoosh_index_at_once_without_losing_updates(tmp
     assert set(stamps) == expected  # every update of both, each document once
     with WhooshBackend(directory)._index().searcher() as searcher:
         assert searcher.doc_count() == len(expected)
+
+
+def test_flask_seed_synthetic_products_are_searchable_when_the_command_returns(app, api):
+    result = app.test_cli_runner().invoke(args=["seed", "synthetic", "--products", "60"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        visible = db.session.scalar(select(func.count()).select_from(Product))
+        assert services.get_backend().check(db.session.connection()).clean
+    assert visible == 60
+    browse = api.get("/search?per_page=1").get_json()
+    assert browse["total"] == 60
+    name = api.get("/products?per_page=1").get_json()["items"][0]["name"]
+    found = api.get("/search", query_string={"q": name, "per_page": 100}).get_json()
+    assert name in [item["name"] for item in found["items"]]

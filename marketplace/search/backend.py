@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, func, select, text
 
 from ..catalogue.models import Category, Product
 from ..catalogue.services import visible_products
@@ -23,6 +23,7 @@ from ..sellers.models import Seller
 
 # Ids per statement when loading documents (SQLite allows 32,766 bound parameters).
 CHUNK = 5000
+ANALYZE_AFTER = 2000  # products changed at once
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,10 @@ def load_documents(conn: Connection, ids: Iterable[int]) -> tuple[list[Document]
     """Documents of the visible products among ``ids``, and the ids that are not (or no longer)
     visible. Runs on ``conn`` so that it sees the current transaction's own changes."""
     ids = sorted(set(ids))
+    if len(ids) >= ANALYZE_AFTER and conn.dialect.name == "postgresql":
+        # Rows bulk-inserted by this very transaction are invisible to the planner's statistics;
+        # without them it joins 100,000 products to their households by nested loops.
+        conn.execute(text("ANALYZE products, sellers"))
     documents: list[Document] = []
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -198,6 +203,9 @@ class SearchBackend(ABC):
 
     def clear(self) -> None:  # noqa: B027
         """Forget everything indexed (tests)."""
+
+    def close(self) -> None:  # noqa: B027
+        """Release open files and cached objects (the app is going away)."""
 
 
 def facet_counts(query: Select) -> dict[str, dict[int, int]]:

@@ -11,7 +11,6 @@ of names and B-weighted words (table ``search_words``).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import (
@@ -32,7 +31,16 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR, insert
 from ..catalogue.models import Product
 from ..catalogue.services import filter_products, visible_products
 from ..extensions import db
-from .backend import CHUNK, Document, Drift, Progress, SearchBackend, SearchHits, facet_counts
+from .backend import (
+    ANALYZE_AFTER,
+    CHUNK,
+    Document,
+    Drift,
+    Progress,
+    SearchBackend,
+    SearchHits,
+    facet_counts,
+)
 from .backend import load_documents as _load
 from .text import fold, query_variants, tokenize
 
@@ -49,22 +57,31 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def _exact_and_folded(text_: str) -> tuple[list[str], list[str]]:
+    tokens = tokenize(text_)
+    folded = fold(" ".join(tokens)).split(" ")  # one fold() per text, not per word
+    if len(folded) != len(tokens):
+        folded = [fold(t) for t in tokens]
+    return tokens, folded
+
+
 def vector_literal(doc: Document) -> str:
-    """The tsvector literal of a document: ``'vải':1A 'vai':1A 'thiều':2A …``."""
-    positions: dict[str, list[str]] = defaultdict(list)
+    """The tsvector literal of a document: ``'vải':1A 'vai':1A 'thiều':2A …``.
+
+    Tokens are runs of letters and digits, so they never hold a quote or a backslash."""
+    parts: list[str] = []
     position = 0
     for text_, weight in ((doc.name, "A"), (doc.meta, "B"), (doc.description, "C")):
-        for token in tokenize(text_):
+        for token, folded in zip(*_exact_and_folded(text_), strict=True):
             position = min(position + 1, MAX_POSITION)
-            entry = f"{position}{weight}"
-            for lexeme in {token, fold(token)}:
-                if not positions[lexeme] or positions[lexeme][-1] != entry:
-                    positions[lexeme].append(entry)
-    return " ".join(f"{_quote(lex)}:{','.join(pos)}" for lex, pos in positions.items())
+            parts.append(f"'{token}':{position}{weight}")
+            if folded != token:
+                parts.append(f"'{folded}':{position}{weight}")
+    return " ".join(parts)
 
 
 def vocabulary(doc: Document) -> set[str]:
-    return {fold(t) for t in tokenize(doc.name) + tokenize(doc.meta)}
+    return set(_exact_and_folded(doc.name)[1] + _exact_and_folded(doc.meta)[1])
 
 
 def tsquery_text(q: str, *, exact: bool) -> str | None:
@@ -114,6 +131,11 @@ class PostgresBackend(SearchBackend):
                     )
                     .on_conflict_do_nothing()
                 )
+        if len(documents) >= ANALYZE_AFTER:
+            # after a bulk load the planner's statistics are empty or wrong (seconds per query
+            # instead of milliseconds until autovacuum catches up); ANALYZE sees this
+            # transaction's own rows
+            conn.execute(text("ANALYZE products"))
         gone = sorted(gone)
         for start in range(0, len(gone), CHUNK):
             conn.execute(
@@ -154,6 +176,10 @@ class PostgresBackend(SearchBackend):
         folded, exact = tsquery_text(q, exact=False), tsquery_text(q, exact=True)
         if folded is None:
             return SearchHits(hits=[], total=0, facets={"category": {}, "province": {}})
+        # The planner cannot estimate a prefix match ('cam':*) and guesses "every row": a full scan
+        # evaluating every vector (90 ms at 10,000 products) instead of the GIN index (2 ms).
+        # Every statement below has the @@ condition, so the index is always the right path.
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
         matched = self._matching(folded, filters)
         total = db.session.scalar(
             select(func.count()).select_from(matched.with_only_columns(Product.id).subquery())
@@ -184,6 +210,8 @@ class PostgresBackend(SearchBackend):
         known = set(
             db.session.scalars(select(search_words.c.word).where(search_words.c.word.in_(words)))
         )
+        # short Vietnamese syllables share few trigrams ('xoia' and 'xoai': 0.25)
+        db.session.execute(text("SET LOCAL pg_trgm.similarity_threshold = 0.2"))
         corrected, changed = [], False
         for word in words:
             best = None

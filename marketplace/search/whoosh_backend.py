@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import logging
 import os
 import threading
@@ -36,20 +37,41 @@ log = logging.getLogger("marketplace.search")
 WRITE_TIMEOUT = 30.0  # seconds a writer waits for another process's lock
 BULK = 2000  # from this many documents on, write with a larger memory pool
 BULK_LIMITMB = 256
+# Bulk writes (seed, rebuild) use one writer process per core, up to 4 (measured in docs/search.md).
+BULK_PROCS = max(1, min(4, os.cpu_count() or 1))
 
 
-class FoldFilter(Filter):
-    """Whoosh filter applying the one ``fold()``; at module level because Whoosh pickles the
-    schema with its analyzers."""
+# Words repeat across products: fold each distinct word once.
+_fold_word = functools.lru_cache(maxsize=200_000)(fold)
+
+
+class FoldedCopyFilter(Filter):
+    """Emits each token as it is and, when folding changes it, its ``fold()`` at the same position:
+    'vải' → 'vải', 'vai'. At module level because Whoosh pickles the schema with its analyzers."""
 
     def __call__(self, tokens):
         for token in tokens:
-            token.text = fold(token.text)
+            yield token
+            folded = _fold_word(token.text)
+            if folded != token.text:
+                token.text = folded
+                yield token
+
+
+# Text reaches the index already NFC (see _nfc_fields). One field holds both forms of a word, so
+# an exact-accent match scores both terms and a folded-only match one.
+VIETNAMESE = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldedCopyFilter()
+
+
+class FoldFilter(Filter):
+    """Replaces each token by its ``fold()`` (descriptions: the lowest weight, half the terms)."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = _fold_word(token.text)
             yield token
 
 
-# Text reaches the index already NFC (see _fields); exact tokens keep their accents.
-EXACT = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
 FOLDED = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldFilter()
 
 
@@ -57,35 +79,29 @@ def _schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         stamp=STORED(),
-        name=TEXT(analyzer=EXACT, phrase=False),
-        name_f=TEXT(analyzer=FOLDED, phrase=False),
-        meta=TEXT(analyzer=EXACT, phrase=False),
-        meta_f=TEXT(analyzer=FOLDED, phrase=False),
-        desc=TEXT(analyzer=EXACT, phrase=False),
-        desc_f=TEXT(analyzer=FOLDED, phrase=False),
+        name=TEXT(analyzer=VIETNAMESE, phrase=False),
+        meta=TEXT(analyzer=VIETNAMESE, phrase=False),
+        desc=TEXT(analyzer=FOLDED, phrase=False),
         category_id=ID(sortable=True),
         province_code=ID(sortable=True),
         coop_id=ID(),
         seller_id=ID(),
-        price=NUMERIC(bits=64),
-        stock=NUMERIC(bits=64),
+        in_stock=ID(),
+        # Coarse numeric trees (shift_step 16): a few terms per value keep bulk indexing fast;
+        # range queries over at most 100,000 documents stay cheap.
+        price=NUMERIC(bits=64, shift_step=16),
         # harvest dates as day ordinals, 0 when not given
-        harvest_start=NUMERIC(bits=32),
-        harvest_end=NUMERIC(bits=32),
+        harvest_start=NUMERIC(bits=32, shift_step=16),
+        harvest_end=NUMERIC(bits=32, shift_step=16),
     )
 
 
-# (field, weight): name above origin/household/category above description; the exact
-# (accented) form above the folded one.
-TERM_FIELDS = (
-    ("name", 3.0),
-    ("name_f", 2.0),
-    ("meta", 1.2),
-    ("meta_f", 0.8),
-    ("desc", 0.45),
-    ("desc_f", 0.3),
-)
-PREFIX_FIELDS = (("name_f", 1.5), ("meta_f", 0.6), ("desc_f", 0.2))
+# (field, weight): name above origin/household/category above description.
+FIELD_WEIGHTS = (("name", 2.0), ("meta", 0.8), ("desc", 0.3))
+FOLDED_ONLY = {"desc"}
+EXACT_BONUS = 1.5  # the exact (accented) term's weight relative to the folded one
+PREFIX_WEIGHT = 0.75
+PREFIX_FIELDS = {"name", "meta"}  # a prefix inside descriptions matches too much to mean much
 MIN_PREFIX = 2  # a one-letter prefix matches half the vocabulary and means nothing
 
 
@@ -97,17 +113,14 @@ def _fields(doc: Document) -> dict[str, Any]:
         "id": str(doc.id),
         "stamp": doc.stamp,
         "name": doc.name,
-        "name_f": doc.name,
         "meta": doc.meta,
-        "meta_f": doc.meta,
         "desc": doc.description,
-        "desc_f": doc.description,
         "category_id": str(doc.category_id),
         "province_code": str(doc.province_code),
         "coop_id": str(doc.coop_id),
         "seller_id": str(doc.seller_id),
         "price": doc.price,
-        "stock": doc.stock,
+        "in_stock": "1" if doc.stock > 0 else "0",
         "harvest_start": ordinal(doc.harvest_start),
         "harvest_end": ordinal(doc.harvest_end),
     }
@@ -117,7 +130,7 @@ def _nfc_fields(doc: Document) -> dict[str, Any]:
     import unicodedata
 
     fields = _fields(doc)
-    for key in ("name", "name_f", "meta", "meta_f", "desc", "desc_f"):
+    for key in ("name", "meta", "desc"):
         fields[key] = unicodedata.normalize("NFC", fields[key])
     return fields
 
@@ -132,12 +145,21 @@ def text_query(q: str) -> Q.Query | None:
         per_token = []
         for i, token in enumerate(tokens):
             folded = fold(token)
-            parts: list[Q.Query] = [
-                Q.Term(field, folded if field.endswith("_f") else token, boost=weight)
-                for field, weight in TERM_FIELDS
-            ]
+            parts: list[Q.Query] = []
+            for field, weight in FIELD_WEIGHTS:
+                if field in FOLDED_ONLY:
+                    parts.append(Q.Term(field, folded, boost=weight))
+                elif folded == token:
+                    parts.append(Q.Term(field, token, boost=weight * (1 + EXACT_BONUS)))
+                else:
+                    parts.append(Q.Term(field, token, boost=weight * EXACT_BONUS))
+                    parts.append(Q.Term(field, folded, boost=weight))
             if n == 0 and i == len(tokens) - 1 and len(folded) >= MIN_PREFIX:
-                parts += [Q.Prefix(field, folded, boost=w) for field, w in PREFIX_FIELDS]
+                parts += [
+                    Q.Prefix(field, folded, boost=weight * PREFIX_WEIGHT)
+                    for field, weight in FIELD_WEIGHTS
+                    if field in PREFIX_FIELDS
+                ]
             per_token.append(Q.Or(parts))
         alternatives.append(Q.And(per_token) if len(per_token) > 1 else per_token[0])
     return Q.Or(alternatives) if len(alternatives) > 1 else alternatives[0]
@@ -189,11 +211,7 @@ def filter_query(filters: dict[str, Any]) -> Q.Query | None:
         )
         parts.append(in_window if filters["in_season"] else _not_in_season(today))
     if filters.get("in_stock") is not None:
-        parts.append(
-            Q.NumericRange("stock", 1, None)
-            if filters["in_stock"]
-            else Q.NumericRange("stock", 0, 0)
-        )
+        parts.append(Q.Term("in_stock", "1" if filters["in_stock"] else "0"))
     if not parts:
         return None
     return Q.And(parts) if len(parts) > 1 else parts[0]
@@ -288,7 +306,11 @@ class WhooshBackend(SearchBackend):
     # ---- writing -----------------------------------------------------------------------
 
     def _write(self, ix, documents: Iterable[Document], gone: Iterable[int], size: int) -> int:
-        options = {"limitmb": BULK_LIMITMB} if size >= BULK else {}
+        options = (
+            {"limitmb": BULK_LIMITMB, "procs": BULK_PROCS, "multisegment": True}
+            if size >= BULK
+            else {}
+        )
         writer = ix.writer(timeout=WRITE_TIMEOUT, **options)
         count = 0
         try:
@@ -316,7 +338,9 @@ class WhooshBackend(SearchBackend):
         old = self._current_name()
         name = self._new_generation()
         ix = self._storage().open_index(indexname=name)
-        writer = ix.writer(timeout=WRITE_TIMEOUT, limitmb=BULK_LIMITMB)
+        writer = ix.writer(
+            timeout=WRITE_TIMEOUT, limitmb=BULK_LIMITMB, procs=BULK_PROCS, multisegment=True
+        )
         count = 0
         try:
             for doc in all_documents(conn):
@@ -375,15 +399,20 @@ class WhooshBackend(SearchBackend):
         if not words:
             return None
         # whoosh 2.7.4's MultiCorrector mixes up (score, word) pairs: ask one field, then the next.
-        correctors = [searcher.corrector("name_f"), searcher.corrector("meta_f")]
+        correctors = [searcher.corrector("name"), searcher.corrector("meta")]
         reader = searcher.reader()
         corrected, changed = [], False
         for word in words:
-            known = reader.frequency("name_f", word) or reader.frequency("meta_f", word)
+            known = reader.frequency("name", word) or reader.frequency("meta", word)
             options = []
             if not known:
                 for corrector in correctors:
-                    options = corrector.suggest(word, limit=1, maxdist=2)
+                    # the fields hold exact and folded words: suggest in the folded alphabet
+                    options = [
+                        o
+                        for o in corrector.suggest(word, limit=8, maxdist=2, prefix=1)
+                        if o == fold(o)
+                    ]
                     if options:
                         break
             if options:
@@ -413,6 +442,15 @@ class WhooshBackend(SearchBackend):
                 drift.stale.append(doc.id)
         drift.extra = sorted(indexed)
         return drift
+
+    def close(self) -> None:
+        cached = getattr(self._local, "searcher", None)
+        if cached is not None:
+            cached[1].close()
+            self._local.searcher = None
+        with _indexes_lock:
+            for key in [k for k in _indexes if k[0] == str(self.directory)]:
+                del _indexes[key]
 
     def healthy(self) -> bool:
         self._searcher().doc_count()
