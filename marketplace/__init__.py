@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Flask, g, request
 from sqlalchemy.exc import DBAPIError
 
+from . import search
 from .config import build_config
 from .errors import ErrorSchema, register_error_handlers
 from .extensions import api, db, limiter, migrate
@@ -37,6 +38,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     limiter.init_app(app)
+    search.init_app(app)
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(
         app,
@@ -68,16 +70,34 @@ def _register_blueprints(app: Flask) -> None:
     from .catalogue.routes import blp as catalogue_blp
     from .coops.routes import blp as coops_blp
     from .health import blp as health_blp
+    from .orders.routes import blp as orders_blp
+    from .payments.routes import blp as payments_blp
+    from .search.routes import blp as search_blp
     from .sellers.routes import blp as sellers_blp
 
-    for blp in (auth_blp, coops_blp, sellers_blp, catalogue_blp, health_blp):
+    for blp in (
+        auth_blp,
+        coops_blp,
+        sellers_blp,
+        catalogue_blp,
+        search_blp,
+        orders_blp,
+        payments_blp,
+        health_blp,
+    ):
         api.register_blueprint(blp)
 
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
+    from .orders.cli import orders_cli
+    from .search.cli import search_cli
+    from .seed.cli import seed_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(search_cli)
+    app.cli.add_command(orders_cli)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -73,6 +73,8 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         # werkzeug's scrypt at its default cost; the test suite lowers it to stay fast.
         "PASSWORD_HASH_METHOD": "scrypt",
         "CLAIM_CODE_TTL_HOURS": 24 * 7,
+        # `flask seed` writes the claim codes of the households it creates here (mode 0600).
+        "SEED_CLAIM_CODES_FILE": str(instance / "claim_codes.csv"),
         "JSON_SORT_KEYS": False,
         "RATELIMIT_HEADERS_ENABLED": True,
         # Off only for load benchmarks (bench/run.py), which log in from one address many times.

@@ -9,7 +9,14 @@ import re
 
 import pytest
 
-from tests.factories import build_world, new_coop_admin, new_household, new_product, product_body
+from tests.factories import (
+    build_world,
+    new_coop_admin,
+    new_household,
+    new_product,
+    new_user,
+    product_body,
+)
 
 # Routes anyone may call successfully (public reads, and creating one's own things).
 PUBLIC = {
@@ -24,7 +31,12 @@ PUBLIC = {
     ("POST", "/api/v1/sellers"),  # one's own profile
     ("GET", "/api/v1/categories"),
     ("GET", "/api/v1/products"),
+    ("GET", "/api/v1/search"),
     ("POST", "/api/v1/products"),  # one's own listing (approved households)
+    ("POST", "/api/v1/orders"),  # one's own order
+    ("GET", "/api/v1/orders"),  # one's own orders (and one's own seller orders)
+    ("GET", "/api/v1/seller/orders"),  # one's own household's seller orders
+    ("POST", "/api/v1/payments/stripe/webhook"),  # the provider; the signature decides
 }
 SKIP = {"/api/openapi.json", "/static/<path:filename>"}
 
@@ -74,7 +86,27 @@ def _bodies(w) -> dict[tuple[str, str], dict]:
             "delta": -1,
             "reason": "Lạ",
         },
+        ("POST", "/api/v1/orders"): {
+            "items": [{"product_id": w["on_sale_id"], "quantity": 1}],
+            "shipping_address": {
+                "recipient_name": "Người lạ",
+                "phone": "0912345678",
+                "province_code": 31,
+                "ward_code": 10813,
+                "address_line": "Thôn Lạ",
+            },
+            "payment_method": "cod",
+        },
+        ("POST", "/api/v1/orders/<int:order_id>/cancel"): {"reason": "Lạ"},
+        ("POST", "/api/v1/seller-orders/<int:seller_order_id>/ship"): {"carrier": "Lạ"},
+        ("POST", "/api/v1/seller-orders/<int:seller_order_id>/cancel"): {"reason": "Lạ"},
     }
+
+
+@pytest.fixture
+def app_config(app_config):
+    # With a webhook secret the webhook answers strangers 400 invalid_signature (503 without).
+    return {**app_config, "STRIPE_WEBHOOK_SECRET": "whsec_route_walk"}
 
 
 @pytest.fixture
@@ -91,12 +123,32 @@ def victim(app, api):
         },
     ).get_json()
     product = new_product(world.household)  # pending review: not public
+    on_sale = new_product(world.household, world.coop_admin, name="Vải thiều sớm")
+    someone = new_user(api, "Bùi Thị Thu")  # the victim's buyer (not one of the strangers)
+    order = someone.api.post(
+        "/orders",
+        {
+            "items": [{"product_id": on_sale["id"], "quantity": 2}],
+            "shipping_address": {
+                "recipient_name": "Bùi Thị Thu",
+                "phone": "0987654321",
+                "province_code": 31,
+                "ward_code": 10813,
+                "address_line": "Số 1 đường Lạch Tray",
+            },
+            "payment_method": "cod",
+        },
+    ).get_json()
+    world.extra_buyer = someone
     ids = {
         "product_id": product["id"],
         "coop_id": world.coop["id"],
         "seller_id": world.household.seller["id"],
         "cert_id": cert["id"],
         "user_id": world.coop_admin.id,
+        "order_id": order["id"],
+        "seller_order_id": order["seller_orders"][0]["id"],
+        "on_sale_id": on_sale["id"],
     }
     return world, ids
 
@@ -112,13 +164,14 @@ def _strangers(app, api, world):
     }
 
 
-def _snapshot(world, product_id) -> dict:
+def _snapshot(world, product_id, order_id) -> dict:
     owner = world.household.api
     return {
         "product": owner.get(f"/products/{product_id}").get_json(),
         "seller": owner.get(f"/sellers/{world.household.seller['id']}").get_json(),
         "audit": world.coop_admin.api.get(f"/coops/{world.coop['id']}/audit").get_json()["total"],
         "coop_admins": sorted(world.coop_admin.api.get("/me").get_json()["coop_ids"]),
+        "order": world.extra_buyer.api.get(f"/orders/{order_id}").get_json(),
     }
 
 
@@ -130,7 +183,7 @@ def test_strangers_cannot_reach_anothers_objects(app, api, victim):
         {"email": "walked@example.vn", "password": "mật-khẩu-vải-2026", "full_name": "W"},
     ).get_json()
     bodies = _bodies({**ids, "walker_id": walker["id"]})
-    before = _snapshot(world, ids["product_id"])
+    before = _snapshot(world, ids["product_id"], ids["order_id"])
     unknown = []
     for rule in app.url_map.iter_rules():
         if rule.rule in SKIP or not is_api_route(rule):
@@ -167,4 +220,4 @@ def test_strangers_cannot_reach_anothers_objects(app, api, victim):
                     "not_found",
                 )
     assert not unknown, f"routes the walk does not know how to call: {unknown}"
-    assert _snapshot(world, ids["product_id"]) == before
+    assert _snapshot(world, ids["product_id"], ids["order_id"]) == before

@@ -157,7 +157,8 @@ class ProductFilterArgs(PageArgs):
     """The catalogue's filters (also used by GET /search)."""
 
     category = fields.String(validate=validate.Length(max=100))
-    province_code = StrictInteger(from_text=True)
+    # bounded so that no number reaches the database as an integer overflow (500)
+    province_code = StrictInteger(from_text=True, validate=validate.Range(min=0, max=2**31 - 1))
     coop_id = positive_id(from_text=True)
     seller_id = positive_id(from_text=True)
     min_price = StrictInteger(from_text=True, validate=validate.Range(min=0, max=10**12))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -108,6 +109,21 @@ def create_category(
     return category
 
 
+def categories_by_slug() -> dict[str, Category]:
+    return {c.slug: c for c in db.session.scalars(select(Category))}
+
+
+def update_category(category: Category, *, name: str, parent_slug: str | None) -> Category:
+    """Rename a category or move it under another (never under itself or its descendants)."""
+    parent = get_category(parent_slug, "parent_slug") if parent_slug else None
+    if parent is not None and parent.id in category_and_descendants(category.slug):
+        raise field_error("parent_slug", "A category cannot be placed under itself.")
+    category.name = name
+    category.parent = parent
+    db.session.flush()
+    return category
+
+
 def category_and_descendants(slug: str) -> list[int]:
     """Ids of the category with this slug and of all categories below it ([] when unknown)."""
     rows = db.session.execute(select(Category.id, Category.parent_id, Category.slug)).all()
@@ -198,12 +214,22 @@ def _check_origin(code: int) -> None:
 
 def create_product(user: User, data: dict[str, Any]) -> Product:
     """A new listing of the caller's household, waiting for its co-op's review."""
-    seller = _approved_seller_of(user)
+    return create_listing(_approved_seller_of(user), data, actor=user)
+
+
+def create_listing(
+    seller: Seller, data: dict[str, Any], *, actor: User | None, status: str = "pending_review"
+) -> Product:
+    """A listing of ``seller`` from ProductCreateSchema data (plus an optional ``sku``).
+
+    The API creates it ``pending_review``; the seed loader, acting for the co-op, ``active``.
+    """
     _check_origin(data["origin_province_code"])
     category = get_category(data["category_slug"])
     opening_stock = data["stock_quantity"]
     product = Product(
         seller_id=seller.id,
+        sku=data.get("sku"),
         name=data["name"],
         description=data["description"],
         category_id=category.id,
@@ -216,12 +242,12 @@ def create_product(user: User, data: dict[str, Any]) -> Product:
         origin_province_code=data["origin_province_code"],
         origin_area=data.get("origin_area"),
         images=data.get("images", []),
-        status="pending_review",
+        status=status,
     )
     db.session.add(product)
     db.session.flush()
     if opening_stock:
-        stock.adjust_stock(product, opening_stock, "Opening stock", user)
+        stock.adjust_stock(product, opening_stock, "Opening stock", actor)
     return product
 
 
@@ -232,6 +258,19 @@ def update_product(user: User, product: Product, changes: dict[str, Any]) -> Pro
     """The owner edits a listing. Reviewed fields of an active or rejected listing send it
     (back) to review; price, unit, quantities and harvest dates do not."""
     _own_product(user, product)
+    return edit_listing(product, changes, actor=user)
+
+
+def edit_listing(
+    product: Product,
+    changes: dict[str, Any],
+    *,
+    actor: User | None,
+    review: bool = True,
+    stock_reason: str = STOCK_EDIT_REASON,
+) -> Product:
+    """Apply ProductUpdateSchema ``changes``; ``review=False`` (the co-op's own seed data) keeps
+    the status instead of sending an edited listing back to review."""
     if product.status == "archived":
         raise InvalidTransition("An archived product cannot be edited.")
     start = changes.get("harvest_start", product.harvest_start)
@@ -246,15 +285,24 @@ def update_product(user: User, product: Product, changes: dict[str, Any]) -> Pro
         changes["category_slug"] = None  # still counts as a reviewed change
     if "stock_quantity" in changes:
         changes = dict(changes)
-        stock.set_stock(product, changes.pop("stock_quantity"), STOCK_EDIT_REASON, user)
+        stock.set_stock(product, changes.pop("stock_quantity"), stock_reason, actor)
     reviewed = any(name in changes for name in REVIEWED_FIELDS)
     for name, value in changes.items():
         if name != "category_slug":
             setattr(product, name, value)
-    if reviewed and (product.status, "edit") in TRANSITIONS:
+    if review and reviewed and (product.status, "edit") in TRANSITIONS:
         product.status = TRANSITIONS[(product.status, "edit")]
     db.session.flush()
     return product
+
+
+def products_by_sku(skus: Iterable[str]) -> dict[str, Product]:
+    """Products by their natural key (the seed's ``sku``), in one query."""
+    skus = list(skus)
+    if not skus:
+        return {}
+    rows = db.session.scalars(select(Product).where(Product.sku.in_(skus)))
+    return {p.sku: p for p in rows}
 
 
 def transition(user: User, product: Product, action: str, reason: str | None = None) -> Product:

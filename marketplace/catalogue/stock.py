@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..auth.models import User
 from ..errors import InsufficientStock
 from ..extensions import db
+from ..search.changes import products_changed
 from .models import Product, StockMovement
 
 
@@ -32,6 +33,7 @@ def _apply(
     ).scalar()
     if new_quantity is None:
         return None
+    products_changed([product_id])  # a Core UPDATE: the ORM's change tracking does not see it
     db.session.add(
         StockMovement(
             product_id=product_id,
@@ -60,6 +62,22 @@ def adjust_stock(product: Product, delta: int, reason: str, actor: User | None =
     return product
 
 
+def lock_products(query) -> dict[int, Product]:
+    """Run a Product query with row locks taken in product-id order (no deadlocks between orders)."""
+    return {
+        p.id: p for p in db.session.scalars(query.order_by(Product.id).with_for_update(of=Product))
+    }
+
+
+def shortages(quantities: Mapping[int, int], products: Mapping[int, Product]) -> list[dict]:
+    """``[{product_id, requested, available}]`` for the loaded products that have too little."""
+    return [
+        {"product_id": pid, "requested": quantities[pid], "available": products[pid].stock_quantity}
+        for pid in sorted(quantities)
+        if pid in products and products[pid].stock_quantity < quantities[pid]
+    ]
+
+
 def set_stock(product: Product, quantity: int, reason: str, actor: User | None = None) -> Product:
     """The owner states the stock outright (PATCH); kept as a movement of the difference.
 
@@ -76,45 +94,53 @@ def set_stock(product: Product, quantity: int, reason: str, actor: User | None =
 
 
 def reserve_stock(
-    quantities: Mapping[int, int], *, reason: str, order_id: int | None = None
+    quantities: Mapping[int, int],
+    *,
+    reason: str,
+    order_id: int | None = None,
+    locked: Mapping[int, Product] | None = None,
 ) -> dict[int, Product]:
     """Take ``{product_id: quantity}`` out of stock, all or nothing.
 
+    ``locked``: the products, already loaded with lock_products() by the caller (checkout loads
+    them once to validate and lock them in one statement).
     Raises InsufficientStock with ``details.items = [{product_id, requested, available}]``.
     """
     ids = sorted(quantities)
-    products = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Product).where(Product.id.in_(ids)).order_by(Product.id).with_for_update()
-        )
-    }
-    short = [
-        {"product_id": pid, "requested": quantities[pid], "available": products[pid].stock_quantity}
-        for pid in ids
-        if pid in products and products[pid].stock_quantity < quantities[pid]
-    ]
+    products = (
+        dict(locked)
+        if locked is not None
+        else lock_products(select(Product).where(Product.id.in_(ids)))
+    )
+    short = shortages(quantities, products)
     if not short:
-        for pid in ids:
-            if _apply(pid, -quantities[pid], reason, None, order_id) is None:
-                # Only reachable without row locks (SQLite): another writer got there first.
-                db.session.refresh(products[pid], ["stock_quantity"])
-                short.append(
-                    {
-                        "product_id": pid,
-                        "requested": quantities[pid],
-                        "available": products[pid].stock_quantity,
-                    }
-                )
-                break
+        # No autoflush between the UPDATEs: the movement rows go out in one batched INSERT.
+        with db.session.no_autoflush:
+            short = _take(ids, quantities, products, reason, order_id)
     if short:
         raise InsufficientStock("Not enough stock for some items.", {"items": short})
     db.session.flush()
     return products
 
 
+def _take(ids, quantities, products, reason, order_id) -> list[dict]:
+    for pid in ids:
+        if _apply(pid, -quantities[pid], reason, None, order_id) is None:
+            # Only reachable without row locks (SQLite): another writer got there first.
+            db.session.refresh(products[pid], ["stock_quantity"])
+            return [
+                {
+                    "product_id": pid,
+                    "requested": quantities[pid],
+                    "available": products[pid].stock_quantity,
+                }
+            ]
+    return []
+
+
 def release_stock(quantities: Mapping[int, int], *, reason: str, order_id: int | None = None):
     """Put reserved quantities back (cancellation, payment failure, expiry)."""
-    for pid in sorted(quantities):
-        _apply(pid, quantities[pid], reason, None, order_id)
+    with db.session.no_autoflush:
+        for pid in sorted(quantities):
+            _apply(pid, quantities[pid], reason, None, order_id)
     db.session.flush()

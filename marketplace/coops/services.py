@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
@@ -61,6 +63,28 @@ def create_coop(
     db.session.add(coop)
     db.session.flush()
     return coop
+
+
+def update_coop(coop: Coop, changes: dict) -> Coop:
+    """Change a co-op's name, place or description (CoopCreateSchema fields, slug excluded)."""
+    errors = check_place(
+        changes.get("province_code", coop.province_code),
+        changes.get("ward_code", coop.ward_code),
+    )
+    if errors:
+        raise ValidationError(details=errors)
+    for name, value in changes.items():
+        setattr(coop, name, value)
+    db.session.flush()
+    return coop
+
+
+def coops_by_slug(slugs: Iterable[str] | None = None) -> dict[str, Coop]:
+    """Co-ops by their natural key, in one query (all of them when ``slugs`` is None)."""
+    query = select(Coop)
+    if slugs is not None:
+        query = query.where(Coop.slug.in_(list(slugs)))
+    return {c.slug: c for c in db.session.scalars(query)}
 
 
 def add_admin(coop: Coop, user_id: int) -> None:

@@ -326,6 +326,7 @@ def _annotate(exc: errors.AppError, status: int, error: Mapping[str, Any]) -> No
     """Keep what callers may branch on (not shown to API clients): status, code, ids."""
     exc.provider_status = status  # type: ignore[attr-defined]
     exc.provider_code = error.get("code")  # type: ignore[attr-defined]
+    exc.provider_type = error.get("type")  # type: ignore[attr-defined]
     exc.provider_param = error.get("param")  # type: ignore[attr-defined]
     exc.provider_charge_id = error.get("charge")  # type: ignore[attr-defined]
     intent = error.get("payment_intent")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -156,9 +157,17 @@ def moderate(seller: Seller, action: str, actor: User, reason: str | None = None
 def add_certification(seller: Seller, actor: User, **fields: Any) -> Certification:
     if not sees_full_view(actor, seller):
         raise Forbidden("Only the household or its co-op adds certifications.")
+    return record_certification(seller, **fields)
+
+
+def record_certification(seller: Seller, *, verified: bool = False, **fields: Any) -> Certification:
+    """A certification (CertificationCreateSchema fields) of ``seller``. ``verified=True`` is
+    for certificates the co-op has already checked (the seed loader)."""
     cert = Certification(seller_id=seller.id, **fields)
     db.session.add(cert)
     db.session.flush()
+    if verified:
+        mark_verified(seller, cert, None)
     return cert
 
 
@@ -174,8 +183,13 @@ def verify_certification(seller: Seller, cert_id: int, actor: User) -> Certifica
         raise Forbidden("Only an admin of this household's co-op verifies certifications.")
     if cert.verified_at is not None:
         raise InvalidTransition("This certification is already verified.")
+    return mark_verified(seller, cert, actor)
+
+
+def mark_verified(seller: Seller, cert: Certification, actor: User | None) -> Certification:
+    """Record the co-op's verification (``actor`` None: the seed loader, for the co-op)."""
     cert.verified_at = utcnow()
-    cert.verified_by_id = actor.id
+    cert.verified_by_id = actor.id if actor else None
     record_audit(
         coop_id=seller.coop_id,
         actor=actor,
@@ -193,10 +207,30 @@ def onboard_household(coop_id: int, actor: User, *, full_name: str, **fields: An
     coop = get_coop(coop_id)
     if not can_moderate(actor, coop.id):
         raise Forbidden("Only an admin of this co-op onboards its households.")
+    seller = register_household(coop, actor, full_name=full_name, **fields)
+    code, claim = issue_claim_code(seller.user)
+    return seller, code, claim
+
+
+def register_household(
+    coop: Coop,
+    actor: User | None,
+    *,
+    full_name: str,
+    code: str | None = None,
+    email: str | None = None,
+    password: str | None = None,
+    **fields: Any,
+) -> Seller:
+    """An account and an approved household profile in ``coop`` (HouseholdFieldsSchema fields).
+
+    Without a password the household sets one with a claim code. ``actor`` None is the seed
+    loader acting for the co-op; ``code`` is the seed's natural key.
+    """
     _check_place(fields["province_code"], fields["ward_code"])
-    ensure_unique_contact(None, fields["phone"])
-    user = register_user(full_name=full_name, password=None, phone=fields["phone"])
-    seller = Seller(user_id=user.id, coop_id=coop.id, status="approved", **fields)
+    ensure_unique_contact(email, fields["phone"])
+    user = register_user(full_name=full_name, password=password, phone=fields["phone"], email=email)
+    seller = Seller(user_id=user.id, coop_id=coop.id, status="approved", code=code, **fields)
     db.session.add(seller)
     db.session.flush()
     record_audit(
@@ -206,8 +240,29 @@ def onboard_household(coop_id: int, actor: User, *, full_name: str, **fields: An
         target_type="seller",
         target_id=seller.id,
     )
-    code, claim = issue_claim_code(user)
-    return seller, code, claim
+    return seller
+
+
+def update_household(
+    seller: Seller, *, coop: Coop, full_name: str, changes: dict[str, Any]
+) -> Seller:
+    """The seed's update of a household it loaded: profile fields (as PATCH /sellers/{id}),
+    its co-op, and the account's name and phone (the phone is the household's login)."""
+    if "phone" in changes:
+        ensure_unique_contact(None, changes["phone"], exclude_id=seller.user_id)
+        seller.user.phone = changes["phone"]
+    seller.user.full_name = full_name
+    seller.coop = coop
+    return update_seller(seller, changes)
+
+
+def households_by_code(codes: Iterable[str]) -> dict[str, Seller]:
+    """Households by their natural key (the seed's ``code``), in one query."""
+    codes = list(codes)
+    if not codes:
+        return {}
+    rows = db.session.scalars(_seller_query().where(Seller.code.in_(codes)))
+    return {s.code: s for s in rows}
 
 
 def new_claim_code(seller: Seller, actor: User):

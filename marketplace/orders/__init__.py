@@ -1,0 +1,1 @@
+"""Checkout, orders split per household, seller orders, state machines, idempotency, expiry."""

@@ -1,0 +1,45 @@
+import logging
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from ..errors import AppError
+from ..extensions import db
+from ..payments.stripe_client import StripeClient
+from . import services
+
+log = logging.getLogger("marketplace.orders")
+
+orders_cli = AppGroup("orders", help="Orders: reservation expiry.")
+
+
+@orders_cli.command("expire")
+def expire_command() -> None:
+    """Release the stock of unpaid card orders past RESERVATION_TTL_MINUTES (run it every minute;
+    reads of an order also do it lazily)."""
+    expired = 0
+    to_cancel: list[tuple[int, str]] = []
+    for order_id in services.overdue_order_ids():
+        # One short transaction per order: a webhook for another order never waits on us.
+        if services.expire_order(order_id):
+            expired += 1
+            payment = services.lock_order(order_id).payment
+            if payment.provider_id:
+                to_cancel.append((payment.id, payment.provider_id))
+        db.session.commit()
+    _cancel_intents(to_cancel)
+    click.echo(f"expired {expired} order{'s' if expired != 1 else ''}")
+
+
+def _cancel_intents(intents: list[tuple[int, str]]) -> None:
+    """Best effort: cancel the expired orders' PaymentIntents so they can no longer be paid (a
+    payment that still arrives is refunded by the webhook)."""
+    if not intents or not current_app.config.get("STRIPE_SECRET_KEY"):
+        return
+    client = StripeClient.from_config(current_app.config)
+    for payment_id, intent_id in intents:
+        try:
+            client.cancel_payment_intent(intent_id, idempotency_key=f"pi-cancel-{payment_id}")
+        except (AppError, ValueError) as exc:
+            log.warning("could not cancel %s of an expired order: %s", intent_id, exc)

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..clock import UTCDateTime, utcnow
+from ..extensions import db
+from ..sellers.models import Seller
+
+ORDER_STATUSES = (
+    "awaiting_payment",
+    "paid",
+    "payment_failed",
+    "expired",
+    "placed",
+    "completed",
+    "cancelled",
+)
+SELLER_ORDER_STATUSES = ("pending", "confirmed", "shipped", "delivered", "cancelled")
+PAYMENT_METHODS = ("card", "cod")
+
+
+class Order(db.Model):
+    """A buyer's checkout: one or more seller orders (one per household), paid once."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_buyer_created", "buyer_id", "created_at"),
+        Index("ix_orders_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    payment_method: Mapped[str] = mapped_column(String(10))
+    items_total_vnd: Mapped[int] = mapped_column(BigInteger)
+    total_vnd: Mapped[int] = mapped_column(BigInteger)
+    # {recipient_name, phone (E.164), province_code, ward_code, address_line}
+    shipping_address: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    # Unpaid card orders hold stock until then (RESERVATION_TTL_MINUTES).
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    buyer: Mapped[User] = relationship()
+    seller_orders: Mapped[list[SellerOrder]] = relationship(
+        back_populates="order", order_by="SellerOrder.id"
+    )
+    payment: Mapped[Payment] = relationship(  # noqa: F821
+        "Payment", back_populates="order", uselist=False
+    )
+
+
+class SellerOrder(db.Model):
+    """One household's part of an order: its lines, shipped and paid out separately."""
+
+    __tablename__ = "seller_orders"
+    __table_args__ = (Index("ix_seller_orders_seller_status", "seller_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    subtotal_vnd: Mapped[int] = mapped_column(BigInteger)
+    carrier: Mapped[str | None] = mapped_column(String(200))
+    tracking_number: Mapped[str | None] = mapped_column(String(200))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    shipped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="seller_orders")
+    seller: Mapped[Seller] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="seller_order", order_by="OrderLine.id"
+    )
+
+
+class OrderLine(db.Model):
+    """A product bought, with its name, unit and price copied at checkout."""
+
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seller_order_id: Mapped[int] = mapped_column(
+        ForeignKey("seller_orders.id", ondelete="CASCADE"), index=True
+    )
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(10))
+    unit_price_vnd: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    line_total_vnd: Mapped[int] = mapped_column(BigInteger)
+
+    seller_order: Mapped[SellerOrder] = relationship(back_populates="lines")
+
+
+class IdempotencyRecord(db.Model):
+    """An `Idempotency-Key` a buyer sent to POST /orders, the body's fingerprint and the answer.
+
+    The UNIQUE (user_id, key) constraint decides concurrent duplicates: the first insert wins.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # in_progress until the answer is stored (then done)
+    status: Mapped[str] = mapped_column(String(20), default="in_progress")
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[dict | None] = mapped_column(JSON)
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

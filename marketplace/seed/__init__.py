@@ -1,0 +1,1 @@
+"""Seed data: the CSV loader, the demo accounts, the synthetic generator, and `flask seed`."""
