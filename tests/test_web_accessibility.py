@@ -61,7 +61,15 @@ def test_every_page_is_labelled_and_titled(app, world):
     coop = world.coop["id"]
     seller = world.household.seller["id"]
     pages = {
-        None: ["/", "/products", f"/products/{product['id']}", "/login", "/register", "/claim"],
+        None: [
+            "/",
+            "/products",
+            f"/products/{product['id']}",
+            "/login",
+            "/register",
+            "/claim",
+            "/search?q=vai",
+        ],
         world.household.user["email"]: [
             "/dashboard",
             "/dashboard/products/new",
@@ -83,7 +91,7 @@ def test_every_page_is_labelled_and_titled(app, world):
         b = browser(app, login)
         for path in paths:
             for lang in ("vi", "en"):
-                r = b.get(f"{path}?lang={lang}")
+                r = b.get(f"{path}{'&' if '?' in path else '?'}lang={lang}")
                 assert r.status_code == 200, (path, r.status_code)
                 page = audit(text(r))
                 assert page.html_lang == lang and page.skip_link, path
@@ -97,4 +105,4 @@ def test_every_page_is_labelled_and_titled(app, world):
                     assert labelled, (path, control)
                 assert all("alt" in img for img in page.images), path
                 checked += 1
-    assert checked == 34
+    assert checked == 36

@@ -146,3 +146,16 @@ def test_a_form_post_without_the_csrf_token_is_refused(world, visitors, live_ser
     # The same browser logs in fine through the form, which carries the token.
     visitor.login(world.buyer.user["email"], PASSWORD)
     assert visitor.page.get_by_role("button", name="Đăng xuất").is_visible()
+
+
+def test_buyer_searches_vai_thieu_without_accents_and_opens_the_product(world, visitors):
+    new_product(world.household, world.coop_admin, **_season())
+    buyer = visitors()
+    page = buyer.page
+    page.goto("/")
+    page.get_by_label("Tìm nông sản").fill("vai thieu")
+    page.get_by_role("button", name="Tìm").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Kết quả cho “vai thieu”"
+    buyer.screenshot("search")
+    page.get_by_role("link", name="Vải thiều Thanh Hà loại 1").click()
+    assert "45.000 ₫/kg" in page.locator(".product").inner_text()

@@ -29,6 +29,7 @@ PUBLIC = {
     ("POST", "/register"),
     ("GET", "/claim"),
     ("POST", "/claim"),
+    ("GET", "/search"),
 }
 # Pages about one's own things that any logged-in person may open.
 ANYONE_LOGGED_IN = {

@@ -287,4 +287,8 @@ VI = {
     "Your co-op is reviewing your profile.": "Hợp tác xã đang duyệt hồ sơ của bạn.",
     "Your co-op has suspended your profile: buyers do not see your products.": "Hợp tác xã đã tạm ngưng hồ sơ của bạn: người mua không thấy sản phẩm của bạn.",
     "Sell": "Bán hàng",
+    "Did you mean": "Có phải bạn muốn tìm",
+    "Filters": "Bộ lọc",
+    "Nothing found.": "Không tìm thấy sản phẩm nào.",
+    "Results for “%(q)s”": "Kết quả cho “%(q)s”",
 }
