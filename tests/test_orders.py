@@ -449,3 +449,19 @@ def test_notes_and_names_are_stored_verbatim_not_interpreted(app, shop):
     assert view["shipping_address"]["recipient_name"] == "Nguyễn Thị Ánh Tuyết"
     with app.app_context():
         assert db.session.get(Order, order["id"]).note == tricky
+
+
+def test_selling_out_takes_the_product_out_of_in_stock_search_results(app, api, shop):
+    def found(in_stock):
+        r = api.get(f"/search?q=nhãn&in_stock={in_stock}")
+        assert r.status_code == 200
+        return [p["id"] for p in r.get_json()["items"]]
+
+    assert found("true") == [shop.longan["id"]]
+    _place(shop, [(shop.longan["id"], 19)])
+    assert found("true") == [shop.longan["id"]]  # one left
+    _place(shop, [(shop.longan["id"], 1)])
+    assert found("true") == [] and found("false") == [shop.longan["id"]]
+    order = shop.buyer.api.get("/orders?per_page=1").get_json()["items"][0]
+    assert shop.buyer.api.post(f"/orders/{order['id']}/cancel").status_code == 200
+    assert found("true") == [shop.longan["id"]]  # back in stock

@@ -121,3 +121,18 @@ def test_an_expired_order_cannot_be_cancelled_or_shipped(app, shop):
     part = order["seller_orders"][0]["id"]
     assert shop.household.api.post(f"/seller-orders/{part}/ship").status_code == 409
     assert stock_of(app, shop.lychee["id"]) == 100
+
+
+def test_stock_held_by_an_overdue_order_is_freed_for_the_next_buyer(app, api, shop):
+    from tests.factories import new_user
+
+    held = three_ds_order(shop, shop.longan, 20)  # all of it
+    assert stock_of(app, shop.longan["id"]) == 0
+    other = new_user(api, "Trịnh Văn Phúc")
+    r = other.api.post("/orders", order_body([(shop.longan["id"], 5)]))
+    assert r.status_code == 409  # still held: the reservation is not over
+    make_overdue(app, held["id"])
+    r = other.api.post("/orders", order_body([(shop.longan["id"], 5)]))
+    assert r.status_code == 201, r.get_json()
+    assert status_of(app, held["id"]) == "expired"
+    assert stock_of(app, shop.longan["id"]) == 15

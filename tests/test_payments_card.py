@@ -227,3 +227,35 @@ def test_unknown_payment_method_is_the_buyers_mistake_and_no_stock_is_lost(app, 
     assert stock_of(app, shop.lychee["id"]) == 100
     with app.app_context():
         assert [o.status for o in db.session.scalars(select(Order))] == ["payment_failed"]
+
+
+def test_buyer_reading_a_3ds_order_after_the_challenge_sees_it_paid_without_webhook(
+    app, shop, stripe_config
+):
+    from tests.payments_fixtures import authenticate_3ds
+
+    order = card_order(shop, [(shop.lychee["id"], 2)], CARD_3DS).get_json()
+    assert order["status"] == "awaiting_payment"
+    # Before the challenge the provider still waits: nothing changes.
+    assert shop.buyer.api.get(f"/orders/{order['id']}").get_json()["status"] == "awaiting_payment"
+    authenticate_3ds(stripe_config["STRIPE_API_BASE"], order["payment"]["provider_id"])
+    view = shop.buyer.api.get(f"/orders/{order['id']}").get_json()
+    assert view["status"] == "paid" and view["payment"]["status"] == "succeeded"
+    assert {so["status"] for so in view["seller_orders"]} == {"confirmed"}
+    with app.app_context():
+        assert db.session.get(Order, order["id"]).status == "paid"
+    assert stock_of(app, shop.lychee["id"]) == 98
+
+
+def test_buyer_reading_a_3ds_order_after_a_failed_challenge_sees_it_failed(
+    app, shop, stripe_config
+):
+    from tests.payments_fixtures import authenticate_3ds
+
+    order = card_order(shop, [(shop.lychee["id"], 6)], CARD_3DS).get_json()
+    authenticate_3ds(
+        stripe_config["STRIPE_API_BASE"], order["payment"]["provider_id"], success=False
+    )
+    view = shop.buyer.api.get(f"/orders/{order['id']}").get_json()
+    assert view["status"] == "payment_failed" and view["payment"]["status"] == "failed"
+    assert stock_of(app, shop.lychee["id"]) == 100

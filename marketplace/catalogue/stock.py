@@ -33,7 +33,11 @@ def _apply(
     ).scalar()
     if new_quantity is None:
         return None
-    products_changed([product_id])  # a Core UPDATE: the ORM's change tracking does not see it
+    if new_quantity == 0 or new_quantity == delta:
+        # The index only knows whether a product is in stock (search.backend.Document.stock), so
+        # only a change into or out of 0 re-indexes it; a sale that leaves stock does not (a
+        # Core UPDATE: the ORM's change tracking does not see it, hence products_changed).
+        products_changed([product_id])
     db.session.add(
         StockMovement(
             product_id=product_id,

@@ -26,6 +26,7 @@ from ..auth.models import User
 from ..errors import (
     IdempotencyInProgress,
     IdempotencyKeyReused,
+    InsufficientStock,
     PaymentDeclined,
     PaymentProviderError,
     ValidationError,
@@ -121,8 +122,22 @@ def checkout(
         raise
 
 
+def _place(buyer: User, data: dict):
+    """place_order(); when stock is short because overdue unpaid orders still hold it, expire
+    those (committed on their own) and try once more."""
+    try:
+        return services.place_order(buyer, data)
+    except InsufficientStock as short:
+        db.session.rollback()
+        product_ids = [item["product_id"] for item in (short.details or {}).get("items", [])]
+        if not product_ids or not services.expire_overdue_holding(product_ids):
+            raise
+        db.session.commit()
+    return services.place_order(buyer, data)
+
+
 def _cash_on_delivery(buyer: User, data: dict, key: str | None) -> tuple[int, dict]:
-    order = services.place_order(buyer, data)
+    order = _place(buyer, data)
     body = _order_schema.dump(services.order_view(order))
     _store(buyer.id, key, 201, body, order.id)
     db.session.commit()
@@ -131,7 +146,7 @@ def _cash_on_delivery(buyer: User, data: dict, key: str | None) -> tuple[int, di
 
 def _card(client: StripeClient, buyer: User, data: dict, key: str | None) -> tuple[int, dict]:
     buyer_id = buyer.id
-    order = services.place_order(buyer, data)
+    order = _place(buyer, data)
     order_id, order_number, payment = order.id, order.number, order.payment
     intent_args = {
         "payment_id": payment.id,

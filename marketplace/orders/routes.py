@@ -71,8 +71,10 @@ def get_order(order_id):
     """An order: the buyer sees all of it; a household or co-op admin only its seller orders."""
     user = require_user()
     order = services.get_order_for(user, order_id)
+    if order.buyer_id == user.id:
+        services.refresh_card_payment(order)
     view = services.order_view(order, user)
-    db.session.commit()  # a lazily expired order
+    db.session.commit()  # a lazily expired order, or a payment the provider has settled
     return view
 
 

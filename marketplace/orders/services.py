@@ -21,7 +21,14 @@ from ..catalogue.models import Product
 from ..catalogue.services import visible_products
 from ..clock import VIETNAM, utcnow
 from ..coops.services import can_moderate
-from ..errors import Forbidden, InsufficientStock, InvalidTransition, NotFound, ValidationError
+from ..errors import (
+    AppError,
+    Forbidden,
+    InsufficientStock,
+    InvalidTransition,
+    NotFound,
+    ValidationError,
+)
 from ..extensions import db
 from ..payments import services as payments
 from ..payments.models import Payment
@@ -167,8 +174,11 @@ def place_order(buyer: User, data: dict[str, Any]) -> Order:
 # ---- after the provider answered -----------------------------------------------------------
 
 
-def lock_order(order_id: int) -> Order:
-    """The order, its seller orders, lines and payment re-read under a row lock."""
+def lock_order(order_id: int, *, skip_locked: bool = False) -> Order | None:
+    """The order, its seller orders, lines and payment re-read under a row lock.
+
+    ``skip_locked``: None instead of waiting when another transaction holds the order.
+    """
     order = db.session.scalar(
         select(Order)
         .where(Order.id == order_id)
@@ -177,10 +187,10 @@ def lock_order(order_id: int) -> Order:
             selectinload(Order.seller_orders).joinedload(SellerOrder.seller),
             selectinload(Order.payment),
         )
-        .with_for_update(of=Order)
+        .with_for_update(of=Order, skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     )
-    if order is None:
+    if order is None and not skip_locked:
         raise NotFound("No such order.")
     return order
 
@@ -265,8 +275,10 @@ def _overdue(order: Order, now: dt.datetime) -> bool:
 def expire_order(order_id: int, now: dt.datetime | None = None) -> bool:
     """Expire one unpaid card order past its TTL (locked first); True when it was expired."""
     now = now or utcnow()
-    order = lock_order(order_id)
-    if not _overdue(order, now):
+    # Skip an order another transaction holds (a webhook, a cancel, another expiry): it is being
+    # dealt with, and waiting here while holding other orders' product rows could deadlock.
+    order = lock_order(order_id, skip_locked=True)
+    if order is None or not _overdue(order, now):
         return False
     _close_unpaid(order, "expire", "expired", "Reservation expired for order")
     db.session.flush()
@@ -334,6 +346,16 @@ def orders_for(user: User, status: str | None = None) -> Select:
     return _with_relations(query.order_by(Order.created_at.desc(), Order.id.desc()))
 
 
+def expire_overdue_holding(product_ids: list[int]) -> int:
+    """Expire overdue orders holding stock of these products (checkout found them short)."""
+    holding = (
+        select(SellerOrder.order_id)
+        .join(OrderLine, OrderLine.seller_order_id == SellerOrder.id)
+        .where(OrderLine.product_id.in_(product_ids))
+    )
+    return expire_overdue(Order.id.in_(holding))
+
+
 def expire_overdue_for(user: User) -> int:
     """The lazy expiry behind GET /orders: overdue orders the user may see."""
     return expire_overdue(_orders_scope(user))
@@ -348,6 +370,27 @@ def get_order_for(user: User, order_id: int) -> Order:
         raise NotFound("No such order.")
     if _overdue(order, utcnow()):
         expire_order(order.id)
+    return order
+
+
+def refresh_card_payment(order: Order) -> Order:
+    """An order still waiting for its card payment (3-D Secure, processing) asks the provider how
+    the PaymentIntent stands, in case the webhook is late or lost. Best effort: when the provider
+    cannot be asked, the order is shown as it is."""
+    payment = order.payment
+    if (
+        order.status != "awaiting_payment"
+        or payment.method != "card"
+        or not payment.provider_id
+        or payment.status not in ("requires_action", "processing")
+    ):
+        return order
+    try:
+        intent = payments.provider().retrieve_payment_intent(payment.provider_id)
+    except (AppError, ValueError):
+        return order
+    if intent.get("status") in ("succeeded", "requires_payment_method", "canceled"):
+        apply_intent(lock_order(order.id), intent)
     return order
 
 

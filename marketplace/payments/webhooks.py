@@ -59,6 +59,8 @@ def receive(body: bytes, signature: str | None) -> dict[str, Any]:
 
 
 def _payment_for_intent(intent_id: Any, metadata: Any) -> Payment | None:
+    if isinstance(intent_id, dict):  # an expanded object
+        intent_id = intent_id.get("id")
     if isinstance(intent_id, str) and intent_id:
         payment = db.session.scalar(select(Payment).where(Payment.provider_id == intent_id))
         if payment is not None:

@@ -88,7 +88,9 @@ def _to_document(row) -> Document:
         coop_id=row[8],
         seller_id=row[9],
         price=row[10],
-        stock=row[11],
+        # 0 or 1: the index only filters on being in stock, so an order that leaves some stock
+        # does not change the document (catalogue.stock re-indexes only when crossing 0).
+        stock=min(row[11], 1),
         harvest_start=row[12],
         harvest_end=row[13],
     )
