@@ -22,8 +22,10 @@ from . import (  # noqa: F401  (routes)
     accounts,
     coop_console,
     household,
+    household_orders,
     profile,
     search_page,
+    shop,
     storefront,
 )
 from .blueprint import bp
