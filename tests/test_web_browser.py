@@ -146,3 +146,59 @@ def test_a_form_post_without_the_csrf_token_is_refused(world, visitors, live_ser
     # The same browser logs in fine through the form, which carries the token.
     visitor.login(world.buyer.user["email"], PASSWORD)
     assert visitor.page.get_by_role("button", name="Đăng xuất").is_visible()
+
+
+def test_buyer_searches_vai_thieu_without_accents_and_opens_the_product(world, visitors):
+    new_product(world.household, world.coop_admin, **_season())
+    buyer = visitors()
+    page = buyer.page
+    page.goto("/")
+    page.get_by_label("Tìm nông sản").fill("vai thieu")
+    page.get_by_role("button", name="Tìm").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Kết quả cho “vai thieu”"
+    buyer.screenshot("search")
+    page.get_by_role("link", name="Vải thiều Thanh Hà loại 1").click()
+    assert "45.000 ₫/kg" in page.locator(".product").inner_text()
+
+
+def test_buyer_searches_orders_cash_on_delivery_and_the_household_ships(world, visitors):
+    new_product(world.household, world.coop_admin, **_season())
+    buyer = visitors().login(world.buyer.user["email"], PASSWORD)
+    page = buyer.page
+    page.goto("/")
+    page.get_by_label("Tìm nông sản").fill("vai thieu")
+    page.get_by_role("button", name="Tìm").click()
+    page.get_by_role("link", name="Vải thiều Thanh Hà loại 1").click()
+    page.get_by_label("Số lượng (kg)").fill("3")
+    page.get_by_role("button", name="Thêm vào giỏ").click()
+    assert page.get_by_test_id("cart-total").inner_text() == "135.000 ₫"
+    buyer.screenshot("cart")
+    page.get_by_role("button", name="Tiến hành đặt hàng").click()
+    page.get_by_label("Người nhận").fill("Đỗ Minh Anh")
+    page.get_by_label("Số điện thoại").fill("0912 345 678")
+    page.get_by_label("Tỉnh / thành phố").select_option("31")
+    expect(page.locator("#f-ward_code option", has_text="Xã Thanh Hà")).to_have_count(1)
+    page.get_by_label("Phường / xã").select_option("10813")
+    page.get_by_label("Địa chỉ (đường, số nhà)").fill("Số 5, đường Hoa Phượng")
+    page.get_by_label("Thanh toán khi nhận hàng").check()
+    buyer.screenshot("checkout")
+    page.get_by_role("button", name="Đặt hàng").click()
+    assert page.get_by_test_id("order-status").inner_text() == "Đã đặt"
+    number = page.get_by_test_id("order-number").inner_text()
+    buyer.screenshot("order")
+
+    household = visitors().login(world.household.user["email"], PASSWORD)
+    hp = household.page
+    hp.get_by_role("button", name="Đơn cần giao").click()
+    part = hp.locator("article", has_text=number)
+    assert "Số 5, đường Hoa Phượng" in part.inner_text()
+    household.screenshot("seller-orders")
+    part.get_by_label("Đơn vị vận chuyển").fill("Viettel Post")
+    part.get_by_label("Mã vận đơn").fill("VT123456")
+    part.get_by_role("button", name="Đã gửi hàng").click()
+    part = hp.locator("article", has_text=number)
+    assert part.get_by_test_id("seller-order-status").inner_text() == "Đang giao"
+
+    page.goto("/orders")
+    page.get_by_role("link", name=number).click()
+    assert "Viettel Post VT123456" in page.locator("main").inner_text()

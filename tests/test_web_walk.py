@@ -11,7 +11,7 @@ import re
 import pytest
 
 from marketplace.web.i18n import local_phone
-from tests.factories import build_world, new_coop_admin, new_household, new_product
+from tests.factories import build_world, new_coop_admin, new_household, new_product, new_user
 from tests.test_route_walk import is_api_route
 from tests.web import browser
 
@@ -29,9 +29,16 @@ PUBLIC = {
     ("POST", "/register"),
     ("GET", "/claim"),
     ("POST", "/claim"),
+    ("GET", "/search"),
+    ("GET", "/cart"),  # the visitor's own cart, kept in their session
+    ("POST", "/cart/items"),  # 404 here: the victim's pending listing is not for sale
+    ("POST", "/cart/items/<int:product_id>"),
 }
 # Pages about one's own things that any logged-in person may open.
 ANYONE_LOGGED_IN = {
+    ("GET", "/checkout"),
+    ("POST", "/checkout"),
+    ("GET", "/orders"),
     ("GET", "/dashboard"),  # sends a person without a household to start one
     ("GET", "/dashboard/profile"),
     ("POST", "/dashboard/profile"),  # creates one's own seller profile
@@ -43,6 +50,7 @@ OWN = {
     ("POST", "/dashboard/products/new"),
     ("GET", "/dashboard/certifications"),
     ("POST", "/dashboard/certifications"),
+    ("GET", "/dashboard/orders"),
 }
 
 
@@ -77,6 +85,19 @@ def _forms(ids) -> dict[tuple[str, str], dict]:
             "reason": "Lạ",
         },
         ("POST", "/coop/products/<int:product_id>/moderate"): {"action": "approve"},
+        ("POST", "/cart/items"): {"product_id": str(ids["product_id"]), "quantity": "1"},
+        ("POST", "/cart/items/<int:product_id>"): {"quantity": "2"},
+        ("POST", "/checkout"): {
+            "recipient_name": "Lạ",
+            "phone": "0987000111",
+            "province_code": "31",
+            "ward_code": "10813",
+            "address_line": "Thôn Lạ",
+            "payment_method": "cod",
+        },
+        ("POST", "/orders/<int:order_id>/cancel"): {"reason": "Lạ"},
+        ("POST", "/dashboard/orders/<int:seller_order_id>/ship"): {"carrier": "Lạ"},
+        ("POST", "/dashboard/orders/<int:seller_order_id>/cancel"): {"reason": "Lạ"},
         ("POST", "/dashboard/profile"): {
             "coop_id": str(ids["coop_id"]),
             "display_name": "Vườn lạ",
@@ -120,7 +141,25 @@ def victim(app, api):
         f"/sellers/{world.household.seller['id']}", {"address_line": "Ngõ Riêng Tư 42"}
     )
     product = new_product(world.household)  # pending review: not public
+    on_sale = new_product(world.household, world.coop_admin, name="Vải của người khác")
+    someone = new_user(api, "Người mua khác")
+    order = someone.api.post(
+        "/orders",
+        {
+            "items": [{"product_id": on_sale["id"], "quantity": 1}],
+            "shipping_address": {
+                "recipient_name": "Người mua khác",
+                "phone": "0911222333",
+                "province_code": 31,
+                "ward_code": 10813,
+                "address_line": "Ngõ Bí Mật 7",
+            },
+            "payment_method": "cod",
+        },
+    ).get_json()
     ids = {
+        "order_id": order["id"],
+        "seller_order_id": order["seller_orders"][0]["id"],
         "product_id": product["id"],
         "coop_id": world.coop["id"],
         "seller_id": world.household.seller["id"],
@@ -138,6 +177,7 @@ def _snapshot(world, ids) -> dict:
         "listings": owner.get(f"/sellers/{ids['seller_id']}/products").get_json()["total"],
         "audit": admin.get(f"/coops/{ids['coop_id']}/audit").get_json()["total"],
         # Drafts are people's own new profiles (anyone may apply to a co-op); not these:
+        "order": owner.get(f"/orders/{ids['order_id']}").get_json(),
         "approved": admin.get(f"/coops/{ids['coop_id']}/sellers?status=approved").get_json()[
             "total"
         ],
@@ -157,7 +197,7 @@ def test_strangers_cannot_see_or_change_anothers_things_through_the_pages(app, a
     forms = _forms(ids)
     before = _snapshot(world, ids)
     phone = world.household.seller["phone"]
-    private_texts = (phone, local_phone(phone), "Ngõ Riêng Tư 42", "OCOP-31-1")
+    private_texts = (phone, local_phone(phone), "Ngõ Riêng Tư 42", "OCOP-31-1", "Ngõ Bí Mật 7")
     unknown, walked = [], 0
     for rule in app.url_map.iter_rules():
         if is_api_route(rule) or rule.endpoint in ("static", "web.static"):
@@ -174,7 +214,7 @@ def test_strangers_cannot_see_or_change_anothers_things_through_the_pages(app, a
             if (
                 method == "POST"
                 and key not in forms
-                and not path.endswith(("/logout", "/verify", "/claim-code", "/submit"))
+                and not path.endswith(("/logout", "/verify", "/claim-code", "/submit", "/deliver"))
             ):
                 unknown.append(f"POST {rule.rule} (needs a form in _forms)")
                 continue

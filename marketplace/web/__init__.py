@@ -18,7 +18,16 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, NotFound
 
 from ..errors import AppError, error_response
-from . import accounts, coop_console, household, profile, storefront  # noqa: F401  (routes)
+from . import (  # noqa: F401  (routes)
+    accounts,
+    coop_console,
+    household,
+    household_orders,
+    profile,
+    search_page,
+    shop,
+    storefront,
+)
 from .blueprint import bp
 from .i18n import (
     error_text,

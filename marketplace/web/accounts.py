@@ -107,6 +107,5 @@ def claim():
                 flash(gettext("Your password is set. Welcome to your dashboard."), "success")
                 return redirect(url_for("web.dashboard"))
     status = 422 if errors else 200
-    return render_template(
-        "web/claim.html", errors=errors, form=request.form, code=request.args.get("code", "")
-    ), status
+    # The code is never taken from the query string: addresses end up in access logs.
+    return render_template("web/claim.html", errors=errors, form=request.form), status

@@ -119,8 +119,49 @@ AUDIT_LABELS = {
 }
 
 
+ORDER_LABELS = {
+    "awaiting_payment": N_("Awaiting payment"),
+    "paid": N_("Paid"),
+    "payment_failed": N_("Payment failed"),
+    "expired": N_("Expired"),
+    "placed": N_("Placed"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
+}
+SELLER_ORDER_LABELS = {
+    "pending": N_("Waiting"),
+    "confirmed": N_("To ship"),
+    "shipped": N_("Shipped"),
+    "delivered": N_("Delivered"),
+    "cancelled": N_("Cancelled"),
+}
+PAYMENT_LABELS = {"cod": N_("Cash on delivery"), "card": N_("Card")}
+PAYMENT_STATUS_LABELS = {
+    "pending": N_("Pending"),
+    "requires_action": N_("Your bank asks for a confirmation"),
+    "processing": N_("Processing"),
+    "succeeded": N_("Paid"),
+    "failed": N_("Failed"),
+    "expired": N_("Expired"),
+    "partially_refunded": N_("Partly refunded"),
+    "refunded": N_("Refunded"),
+    "pending_collection": N_("To be paid on delivery"),
+    "collected": N_("Collected"),
+    "cancelled": N_("Cancelled"),
+}
+LABELS = {
+    "status": STATUS_LABELS,
+    "scheme": SCHEME_LABELS,
+    "audit": AUDIT_LABELS,
+    "order": ORDER_LABELS,
+    "seller_order": SELLER_ORDER_LABELS,
+    "payment": PAYMENT_LABELS,
+    "payment_status": PAYMENT_STATUS_LABELS,
+}
+
+
 def label(kind: str, value: str) -> str:
-    table = {"status": STATUS_LABELS, "scheme": SCHEME_LABELS, "audit": AUDIT_LABELS}[kind]
+    table = LABELS[kind]
     return gettext(table[value]) if value in table else value
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from marshmallow import ValidationError as SchemaError
 
 from ..catalogue import services as catalogue
@@ -27,6 +27,7 @@ def home():
         in_season=[catalogue.product_view(p) for p in in_season["items"]],
         newest=[catalogue.product_view(p) for p in newest["items"]],
         categories=catalogue.category_tree(),
+        search_action=url_for("web.search"),
     )
 
 

@@ -1,0 +1,288 @@
+"""Buying: the cart kept in the session, checkout through the orders service (cash on delivery or
+card, as the API), the confirmation and "my orders"."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from marshmallow import ValidationError as SchemaError
+
+from ..catalogue import services as catalogue
+from ..catalogue.models import Product
+from ..errors import AppError, Forbidden, InsufficientStock, NotFound, ValidationError
+from ..extensions import db
+from ..http import paginate
+from ..orders import services as orders
+from ..orders.checkout import checkout as place_and_pay
+from ..orders.models import ORDER_STATUSES
+from ..orders.schemas import MAX_ITEMS, MAX_QUANTITY, OrderCreateSchema
+from ..places import all_provinces, wards_of
+from .blueprint import bp
+from .forms import form_data
+from .i18n import error_text
+from .session import login_required, page_user
+from .storefront import page_number
+
+PER_PAGE = 20
+# Payment methods a buyer picks from on the page. There is no card form (no third-party script
+# may load here): the test cards of the Stripe-compatible server stand in for Stripe.js.
+TEST_CARDS = (
+    ("pm_card_visa", "Visa 4242 4242 4242 4242"),
+    ("pm_card_chargeCustomerFail", "Visa 4000 0000 0000 0341 (declined)"),
+)
+
+
+# ---- the cart -----------------------------------------------------------------------------
+
+
+def cart_quantities() -> dict[int, int]:
+    """{product_id: quantity} from the session, ignoring anything malformed."""
+    raw = session.get("cart")
+    if not isinstance(raw, dict):
+        return {}
+    cart: dict[int, int] = {}
+    for key, value in raw.items():
+        if str(key).isdigit() and isinstance(value, int) and 0 < value <= MAX_QUANTITY:
+            cart[int(key)] = value
+    return cart
+
+
+def _save_cart(cart: dict[int, int]) -> None:
+    session["cart"] = {str(pid): qty for pid, qty in cart.items()}
+
+
+def cart_lines() -> tuple[list[dict[str, Any]], int]:
+    """The cart's lines as buyers may buy them now (products no longer on sale drop out)."""
+    cart = cart_quantities()
+    if not cart:
+        return [], 0
+    query = catalogue.with_relations(catalogue.visible_products().where(Product.id.in_(cart)))
+    products = {p.id: p for p in db.session.scalars(query).unique()}
+    if set(products) != set(cart):
+        _save_cart({pid: qty for pid, qty in cart.items() if pid in products})
+    lines = []
+    for pid, qty in cart.items():
+        if pid in products:
+            view = catalogue.product_view(products[pid])
+            lines.append({"product": view, "quantity": qty, "total": view["unit_price_vnd"] * qty})
+    return lines, sum(line["total"] for line in lines)
+
+
+def _quantity(text: str | None) -> int | None:
+    text = (text or "").strip()
+    if not text.isdigit() or len(text) > 7:
+        return None
+    value = int(text)
+    return value if 0 <= value <= MAX_QUANTITY else None
+
+
+@bp.route("/cart")
+def cart():
+    lines, total = cart_lines()
+    return render_template("web/cart.html", lines=lines, total=total)
+
+
+@bp.route("/cart/items", methods=["POST"])
+def add_to_cart():
+    """Put a product in the cart (or more of it)."""
+    product = catalogue.get_product_for(None, _product_id())  # only what buyers may see
+    quantity = _quantity(request.form.get("quantity", "1"))
+    cart = cart_quantities()
+    if not quantity or (product.id not in cart and len(cart) >= MAX_ITEMS):
+        flash(gettext("Choose a quantity between 1 and the stock."), "error")
+        return redirect(url_for("web.product", product_id=product.id))
+    cart[product.id] = min(cart.get(product.id, 0) + quantity, MAX_QUANTITY)
+    _save_cart(cart)
+    flash(gettext("%(name)s is in your cart.", name=product.name), "success")
+    return redirect(url_for("web.cart"))
+
+
+@bp.route("/cart/items/<int:product_id>", methods=["POST"])
+def update_cart(product_id: int):
+    """Change a line's quantity; 0 takes it out."""
+    cart = cart_quantities()
+    quantity = _quantity(request.form.get("quantity"))
+    if product_id in cart and quantity is not None:
+        if quantity == 0:
+            del cart[product_id]
+        else:
+            cart[product_id] = quantity
+        _save_cart(cart)
+    return redirect(url_for("web.cart"))
+
+
+def _product_id() -> int:
+    text = request.form.get("product_id", "")
+    if not text.isdigit() or len(text) > 10:
+        raise NotFound("No such product.")
+    return int(text)
+
+
+# ---- checkout -----------------------------------------------------------------------------
+
+
+def _address_defaults() -> dict[str, Any]:
+    user = page_user()
+    seller = user.seller
+    return {
+        "recipient_name": user.full_name,
+        "phone": user.phone or (seller.phone if seller else ""),
+        "province_code": seller.province_code if seller else "",
+        "payment_method": "cod",
+    }
+
+
+def _order_body(form, lines) -> dict[str, Any]:
+    """The POST /orders body the checkout form stands for."""
+    address = form_data(OrderCreateSchema().fields["shipping_address"].schema, form)
+    body: dict[str, Any] = {
+        "items": [
+            {"product_id": line["product"]["id"], "quantity": line["quantity"]} for line in lines
+        ],
+        "shipping_address": address,
+        "payment_method": form.get("payment_method", ""),
+    }
+    if body["payment_method"] == "card":
+        body["card"] = {"payment_method_id": form.get("payment_method_id", "")}
+    if form.get("note", "").strip():
+        body["note"] = form["note"]
+    return body
+
+
+def _flat_errors(messages: Any) -> dict[str, list[str]]:
+    """Nested schema messages ({"shipping_address": {"phone": [...]}}) as form field errors."""
+    errors: dict[str, list[str]] = {}
+    for name, value in (messages or {}).items():
+        if isinstance(value, dict) and name != "items":
+            errors.update(_flat_errors(value))
+        elif name == "items":
+            errors["_schema"] = [gettext("Some items in the cart cannot be ordered.")]
+        else:
+            errors[name] = [str(m) for m in value] if isinstance(value, list) else [str(value)]
+    return errors
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+@login_required
+def checkout():
+    """Shipping address (province and ward of the 2025 divisions) and payment, then the order."""
+    user = page_user()
+    lines, total = cart_lines()
+    if not lines:
+        flash(gettext("Your cart is empty."), "error")
+        return redirect(url_for("web.cart"))
+    errors: dict[str, list[str]] = {}
+    form: Any = request.form if request.method == "POST" else _address_defaults()
+    if request.method == "POST" and not request.form.get("refresh"):
+        body = _order_body(request.form, lines)
+        key = request.form.get("idempotency_key", "")[:255] or None
+        try:
+            data = OrderCreateSchema().load(body)
+            status, answer = place_and_pay(user, data, body, key)
+        except SchemaError as exc:
+            errors = _flat_errors(exc.messages)
+        except InsufficientStock as exc:
+            db.session.rollback()
+            errors = {"_schema": [_shortage_text(exc, lines)]}
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = _flat_errors(exc.details) or {"_schema": [error_text(exc)]}
+        except (Forbidden, NotFound):
+            db.session.rollback()
+            raise
+        except AppError as exc:
+            db.session.rollback()
+            errors = {"_schema": [error_text(exc)]}
+        else:
+            if status == 201:
+                session.pop("cart", None)
+                flash(gettext("Thank you! Your order is placed."), "success")
+                return redirect(url_for("web.order_page", order_id=answer["id"]))
+            flash(gettext("The card was declined: nothing was charged. Try another card."), "error")
+            return redirect(
+                url_for("web.order_page", order_id=answer["error"]["details"]["order_id"])
+            )
+    province = _int_or_none(form.get("province_code"))
+    return render_template(
+        "web/checkout.html",
+        lines=lines,
+        total=total,
+        form=form,
+        errors=errors,
+        provinces=all_provinces(),
+        wards=wards_of(province) if province else [],
+        cards=TEST_CARDS,
+        idempotency_key=request.form.get("idempotency_key") or uuid.uuid4().hex,
+    ), (422 if errors else 200)
+
+
+def _shortage_text(exc: InsufficientStock, lines) -> str:
+    names = {line["product"]["id"]: line["product"]["name"] for line in lines}
+    short = (exc.details or {}).get("items") or []
+    parts = [
+        gettext(
+            "%(name)s: only %(available)s left",
+            name=names.get(i["product_id"], "?"),
+            available=i["available"],
+        )
+        for i in short
+    ]
+    return gettext("Not enough stock.") + (" " + "; ".join(parts) + "." if parts else "")
+
+
+def _int_or_none(value) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 7 else None
+
+
+# ---- my orders ----------------------------------------------------------------------------
+
+
+@bp.route("/orders")
+@login_required
+def my_orders():
+    """The orders I bought, newest first, with their statuses."""
+    user = page_user()
+    if orders.expire_overdue_for(user):
+        db.session.commit()
+    status = request.args.get("status") or None
+    if status not in ORDER_STATUSES:
+        status = None
+    result = paginate(orders.orders_for(user, status), page_number(), PER_PAGE)
+    result["items"] = [orders.order_view(o, user) for o in result["items"]]
+    return render_template("web/orders.html", result=result, status=status)
+
+
+@bp.route("/orders/<int:order_id>")
+@login_required
+def order_page(order_id: int):
+    """One order: its parts per household, their statuses, payment and delivery address."""
+    user = page_user()
+    order = orders.get_order_for(user, order_id)
+    view = orders.order_view(order, user)
+    db.session.commit()  # a lazily expired order
+    return render_template("web/order.html", o=view, is_buyer=order.buyer_id == user.id)
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@login_required
+def cancel_order(order_id: int):
+    """The buyer cancels before anything shipped: stock back, a card payment refunded."""
+    user = page_user()
+    order = orders.get_order_for(user, order_id)
+    reason = request.form.get("reason", "").strip()[:1000] or None
+    try:
+        orders.cancel_order(user, order, reason)
+    except (Forbidden, NotFound):
+        db.session.rollback()
+        raise
+    except AppError as exc:
+        db.session.rollback()
+        flash(error_text(exc), "error")
+    else:
+        db.session.commit()
+        flash(gettext("Your order is cancelled."), "success")
+    return redirect(url_for("web.order_page", order_id=order_id))
