@@ -34,7 +34,8 @@ class Product(db.Model):
 
     __tablename__ = "products"
     __table_args__ = (
-        Index("ix_products_status_created", "status", "created_at"),
+        # "newest" orders by (created_at, id): the id makes pages stable and lets the index serve it.
+        Index("ix_products_status_created", "status", "created_at", "id"),
         Index("ix_products_status_price", "status", "unit_price_vnd"),
         Index("ix_products_status_name", "status", "name"),
     )
