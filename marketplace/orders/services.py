@@ -180,13 +180,7 @@ def lock_order(order_id: int, *, skip_locked: bool = False) -> Order | None:
     ``skip_locked``: None instead of waiting when another transaction holds the order.
     """
     order = db.session.scalar(
-        select(Order)
-        .where(Order.id == order_id)
-        .options(
-            selectinload(Order.seller_orders).selectinload(SellerOrder.lines),
-            selectinload(Order.seller_orders).joinedload(SellerOrder.seller),
-            selectinload(Order.payment),
-        )
+        _with_relations(select(Order).where(Order.id == order_id))
         .with_for_update(of=Order, skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     )

@@ -20,6 +20,7 @@ from ..orders.checkout import checkout as place_and_pay
 from ..orders.models import ORDER_STATUSES
 from ..orders.schemas import MAX_ITEMS, MAX_QUANTITY, OrderCreateSchema
 from ..places import all_provinces, wards_of
+from .actions import perform
 from .blueprint import bp
 from .forms import form_data
 from .i18n import error_text
@@ -274,15 +275,5 @@ def cancel_order(order_id: int):
     user = page_user()
     order = orders.get_order_for(user, order_id)
     reason = request.form.get("reason", "").strip()[:1000] or None
-    try:
-        orders.cancel_order(user, order, reason)
-    except (Forbidden, NotFound):
-        db.session.rollback()
-        raise
-    except AppError as exc:
-        db.session.rollback()
-        flash(error_text(exc), "error")
-    else:
-        db.session.commit()
-        flash(gettext("Your order is cancelled."), "success")
+    perform(lambda: orders.cancel_order(user, order, reason), gettext("Your order is cancelled."))
     return redirect(url_for("web.order_page", order_id=order_id))
