@@ -13,6 +13,7 @@ from flask import Flask, g, request
 from sqlalchemy.exc import DBAPIError
 
 from . import search
+from .catalogue import response_cache
 from .config import build_config
 from .errors import ErrorSchema, register_error_handlers
 from .extensions import api, db, limiter, migrate
@@ -39,6 +40,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     migrate.init_app(app, db, directory=_migrations_dir())
     limiter.init_app(app)
     search.init_app(app)
+    # After search: its index is written after commit, before the catalogue generation moves on.
+    response_cache.init_app(app)
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(
         app,

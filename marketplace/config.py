@@ -65,6 +65,8 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "RESERVATION_TTL_MINUTES": _int(env, "RESERVATION_TTL_MINUTES", 15),
+        # Catalogue and search answers kept per worker process (0 turns the cache off).
+        "RESPONSE_CACHE_ENTRIES": _int(env, "RESPONSE_CACHE_ENTRIES", 512),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         "PORT": _int(env, "PORT", 8000),
         # Fixed settings (not environment variables).

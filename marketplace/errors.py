@@ -12,6 +12,7 @@ from flask import Flask, g, jsonify
 from flask_limiter.errors import RateLimitExceeded
 from marshmallow import Schema, fields
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("marketplace.errors")
@@ -198,6 +199,10 @@ def register_error_handlers(app: Flask) -> None:
             return error_response(
                 503, "service_unavailable", "The database is unavailable; retry shortly."
             )
+        if isinstance(exc, PoolTimeout):
+            # Every pooled connection stayed busy for pool_timeout seconds: overloaded, not broken.
+            log.warning("no database connection free (request %s)", request_id)
+            return error_response(503, "service_unavailable", "The service is busy; retry shortly.")
         if isinstance(exc, DataError):
             # A value the database cannot hold (a number out of range…) slipped past a schema.
             log.warning("database refused a value (request %s): %s", request_id, exc.orig)

@@ -5,12 +5,12 @@ import concurrent.futures as cf
 import datetime as dt
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from marketplace.catalogue.models import Product, StockMovement
 from marketplace.clock import today_vn
 from marketplace.extensions import db
-from tests.conftest import pg_only
+from tests.conftest import pg_only, recorded_statements
 from tests.factories import build_world, new_coop_admin, new_household, new_product
 
 
@@ -196,15 +196,7 @@ def test_list_issues_the_same_number_of_statements_for_1_or_100_items(app, api):
             category_slug=("vai-thieu", "gao", "ca-phe")[i % 3],
         )
     counts = {}
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as statements:
         for per_page in (1, 100):
             statements.clear()
             r = api.get(f"/products?per_page={per_page}")
@@ -212,8 +204,6 @@ def test_list_issues_the_same_number_of_statements_for_1_or_100_items(app, api):
                 1 if per_page == 1 else 30
             )
             counts[per_page] = len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert counts[1] == counts[100], counts
 
 

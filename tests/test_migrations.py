@@ -7,8 +7,10 @@ from sqlalchemy import select
 from marketplace.catalogue.models import Category
 from marketplace.extensions import db
 
-# PostgreSQL-only search objects (migration 0003) that the ORM models do not map.
-SEARCH_ONLY = {
+# Objects the ORM models do not map: PostgreSQL-only search (migration 0003) and SQLite's
+# catalogue generation table (migration 0007; a sequence on PostgreSQL).
+UNMAPPED = {
+    "catalogue_generation",
     "search_words",
     "search_vector",
     "ix_products_search_vector",
@@ -19,11 +21,11 @@ SEARCH_ONLY = {
 def _search_only(diff) -> bool:
     kind = diff[0]
     if kind == "remove_table":
-        return diff[1].name in SEARCH_ONLY
+        return diff[1].name in UNMAPPED
     if kind == "remove_column":
-        return diff[3].name in SEARCH_ONLY
+        return diff[3].name in UNMAPPED
     if kind == "remove_index":
-        return diff[1].name in SEARCH_ONLY
+        return diff[1].name in UNMAPPED
     return False
 
 

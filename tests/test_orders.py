@@ -12,6 +12,7 @@ from marketplace.extensions import db
 from marketplace.orders.models import Order, OrderLine, SellerOrder
 from marketplace.orders.services import ORDER_TRANSITIONS, SELLER_ORDER_TRANSITIONS
 from marketplace.payments.models import Payment
+from tests.conftest import recorded_statements
 from tests.factories import new_coop_admin, new_household, new_product, new_user
 from tests.orders_helpers import ADDRESS, build_shop, order_body, order_count, stock_of
 
@@ -285,27 +286,15 @@ def test_orders_list_filters_by_status_and_pages(app, shop):
 
 
 def test_order_list_runs_a_constant_number_of_queries(app, shop):
-    from sqlalchemy import event
-
     for _ in range(3):
         _place(shop, [(shop.lychee["id"], 1), (shop.longan["id"], 1)])
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
     counts = {}
-    try:
+    with recorded_statements(app) as statements:
         for per_page in (1, 3):
             statements.clear()
             r = shop.buyer.api.get(f"/orders?per_page={per_page}")
             assert r.status_code == 200 and len(r.get_json()["items"]) == per_page
             counts[per_page] = len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert counts[1] == counts[3], counts
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import concurrent.futures as cf
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from marketplace.catalogue.models import Product, StockMovement
 from marketplace.extensions import db
 from marketplace.orders.models import OrderLine
 from marketplace.payments.models import Refund
-from tests.conftest import pg_only
+from tests.conftest import TEST_DB, pg_only, recorded_statements
 from tests.factories import new_product, new_user
 from tests.orders_helpers import build_shop, order_body, stock_of
 from tests.payments_fixtures import CARD_OK
@@ -37,16 +37,8 @@ def test_checkout_statements_do_not_grow_with_the_items_beyond_the_stock_updates
         new_product(shop.household, shop.world.coop_admin, name=f"Vải thiều lô {i}")
         for i in range(4)
     ]
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        counts = {}
+    counts = {}
+    with recorded_statements(app) as statements:
         for items in (
             [(shop.lychee["id"], 1)],
             [(p["id"], 1) for p in extra] + [(shop.longan["id"], 1)],
@@ -58,11 +50,9 @@ def test_checkout_statements_do_not_grow_with_the_items_beyond_the_stock_updates
                 len(statements),
                 sum(1 for s in statements if s.startswith("UPDATE products")),
             )
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     (one, one_updates), (five, five_updates) = counts[1], counts[5]
     assert (one_updates, five_updates) == (1, 5)
-    if engine.dialect.name == "postgresql":
+    if TEST_DB == "postgres":
         # Two households instead of one and four more products: only the four stock UPDATEs
         # more (lines and stock movements go out as one batched INSERT each).
         assert five - one == 4, counts

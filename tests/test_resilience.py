@@ -4,6 +4,8 @@ import concurrent.futures as cf
 
 import sqlalchemy as sa
 
+from marketplace import create_app
+from marketplace.extensions import db
 from tests.conftest import PG_SERVER_URL, pg_only
 
 
@@ -52,8 +54,6 @@ def test_connections_killed_during_traffic_give_503_or_success_never_500(app, mi
 
 
 def test_unreachable_database_is_503_in_the_error_shape(app_config):
-    from marketplace import create_app
-
     broken = create_app(
         {**app_config, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/none"}
     )
@@ -63,3 +63,28 @@ def test_unreachable_database_is_503_in_the_error_shape(app_config):
     assert r.get_json()["error"]["code"] == "service_unavailable"
     health = client.get("/healthz")
     assert health.status_code == 503 and health.get_json()["database"] == "down"
+
+
+def test_every_pooled_connection_busy_is_503_not_500(app_config):
+    busy = create_app(
+        {
+            **app_config,
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_pre_ping": True,
+                "pool_size": 1,
+                "max_overflow": 0,
+                "pool_timeout": 0.2,
+            },
+        }
+    )
+    with busy.app_context():
+        held = db.engine.connect()  # the pool's only connection, taken by "another request"
+        try:
+            r = busy.test_client().get("/api/v1/coops")
+        finally:
+            held.close()
+        assert r.status_code == 503, r.get_json()
+        assert r.get_json()["error"]["code"] == "service_unavailable"
+        assert busy.test_client().get("/api/v1/coops").status_code == 200
+        busy.extensions["marketplace.search"].close()
+        db.engine.dispose()

@@ -5,7 +5,7 @@ from ..extensions import db
 from ..http import Blueprint, PageArgs, page_of, paginate
 from ..sellers.schemas import ReasonSchema
 from ..sellers.services import get_seller_for, sees_full_view
-from . import services
+from . import response_cache, services
 from .schemas import (
     CategoryCreateSchema,
     CategoryNodeSchema,
@@ -20,6 +20,7 @@ from .schemas import (
 )
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api/v1", description="Categories and products")
+PRODUCT_PAGE = page_of(ProductSchema)()
 
 
 def _page_of_products(page: dict) -> dict:
@@ -57,9 +58,13 @@ def create_category(data):
 @blp.response(200, page_of(ProductSchema))
 def list_products(args):
     """The public catalogue: active products of approved households, filtered and sorted."""
-    sort = args.pop("sort")
-    page, per_page = args.pop("page"), args.pop("per_page")
-    return _page_of_products(paginate(services.catalogue(args, sort), page, per_page))
+
+    def page():
+        filters = dict(args)
+        sort, number, per_page = filters.pop("sort"), filters.pop("page"), filters.pop("per_page")
+        return _page_of_products(paginate(services.catalogue(filters, sort), number, per_page))
+
+    return response_cache.serve("products", args, page, PRODUCT_PAGE)
 
 
 @blp.route("/products", methods=["POST"])

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
+from ..catalogue.generation import catalogue_changed
 from ..extensions import db
 
 PENDING = "search.pending"  # product ids touched by the current transaction
@@ -17,3 +18,4 @@ def products_changed(product_ids: Iterable[int], session: Session | None = None)
     exactly like products changed through the ORM."""
     session = session if session is not None else db.session()
     session.info.setdefault(PENDING, set()).update(product_ids)
+    catalogue_changed(session)
