@@ -30,6 +30,7 @@ EXTENSION = "marketplace.response_cache"
 MAX_AGE_SECONDS = 60
 # Answers larger than this are not kept (a page of 100 products is ~60 KB).
 MAX_BODY_BYTES = 256 * 1024
+STRIPES = 64
 
 
 class ResponseCache:
@@ -39,17 +40,26 @@ class ResponseCache:
         self.entries = entries
         self._items: OrderedDict[Hashable, tuple[Any, float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
+        # Threads that miss the same answer compute it once: the others wait on its stripe.
+        self._stripes = [threading.Lock() for _ in range(STRIPES)]
 
     def get(self, key: Hashable, version: Any) -> bytes | None:
         with self._lock:
             item = self._items.get(key)
             if item is None or item[0] != version or time.monotonic() - item[1] > MAX_AGE_SECONDS:
-                self.misses += 1
                 return None
             self._items.move_to_end(key)
-            self.hits += 1
             return item[2]
+
+    def get_or_compute(self, key: Hashable, version: Any, compute: Callable[[], bytes]) -> bytes:
+        body = self.get(key, version)
+        if body is None:
+            with self._stripes[hash(key) % STRIPES]:
+                body = self.get(key, version)  # computed by the thread we waited for
+                if body is None:
+                    body = compute()
+                    self.put(key, version, body)
+        return body
 
     def put(self, key: Hashable, version: Any, body: bytes) -> None:
         if len(body) > MAX_BODY_BYTES:
@@ -77,11 +87,13 @@ def serve(name: str, args: dict[str, Any], compute: Callable[[], Any], schema: S
     cache: ResponseCache | None = current_app.extensions.get(EXTENSION)
     stamp = generation.current() if cache is not None else None
     version = None if stamp is None else (stamp, today_vn())
-    key = _key(name, args)
-    body = cache.get(key, version) if version is not None else None
-    if body is None:
+
+    def render() -> bytes:
         # The same bytes as flask-smorest's jsonify of the dumped schema.
-        body = (current_app.json.dumps(schema.dump(compute())) + "\n").encode()
-        if version is not None:
-            cache.put(key, version, body)
-    return Response(body, mimetype="application/json")
+        return (current_app.json.dumps(schema.dump(compute())) + "\n").encode()
+
+    if version is None:
+        return Response(render(), mimetype="application/json")
+    return Response(
+        cache.get_or_compute(_key(name, args), version, render), mimetype="application/json"
+    )
