@@ -102,9 +102,10 @@ def tsquery_text(q: str, *, exact: bool) -> str | None:
 def _rank(folded: str, exact: str):
     """The rank of the folded query plus the rank of the exact one, so that a word typed with its
     accents ranks the products holding those accents first."""
-    return func.ts_rank_cd(VECTOR, cast(folded, TSQUERY)) + func.ts_rank_cd(
-        VECTOR, cast(exact, TSQUERY)
-    )
+    folded_rank = func.ts_rank_cd(VECTOR, cast(folded, TSQUERY))
+    if exact == folded:  # nothing accented in the query: both ranks are the same number
+        return folded_rank * 2
+    return folded_rank + func.ts_rank_cd(VECTOR, cast(exact, TSQUERY))
 
 
 class PostgresBackend(SearchBackend):
