@@ -4,7 +4,9 @@ a change is findable (or gone) as soon as the request that made it has returned.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
+from marketplace.extensions import db
 from tests.factories import build_world, new_product
 from tests.search_world import backend_name  # noqa: F401 (fixture)
 
@@ -225,3 +227,35 @@ def test_stock_back_from_zero_is_in_stock_again_and_partial_moves_keep_the_index
     assert found(api, "thanh long", in_stock="true") == [pid]
     result = app.test_cli_runner().invoke(args=["search", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_search_issues_the_same_statements_for_a_page_of_1_or_100(
+    app,
+    api,
+    world,
+    backend_name,  # noqa: F811 (the imported fixture)
+):
+    for i in range(12):
+        new_product(world.household, world.coop_admin, name=f"Vải thiều số {i}")
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    seen = {}
+    try:
+        for per_page in (1, 100):
+            statements.clear()
+            body = api.get(f"/search?q=vai%20thieu&per_page={per_page}").get_json()
+            assert body["total"] == 12 and len(body["items"]) == min(per_page, 12)
+            assert body["facets"]["category"][0]["count"] == 12
+            seen[per_page] = list(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(seen[1]) == len(seen[100]), seen
+    if backend_name == "postgres":
+        # the page, the total and both facets come from one read of the matches
+        assert sum("@@" in statement for statement in seen[100]) == 1, seen[100]

@@ -79,6 +79,23 @@ def test_name_match_ranks_above_description_match(app, shop):
     assert [i["id"] for i in result["items"]] == [in_name, in_description]
 
 
+def test_words_typed_together_rank_products_holding_them_together_first(
+    app,
+    shop,
+    backend_name,  # noqa: F811 (the imported fixture)
+    request,
+):
+    if backend_name == "whoosh":
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="Whoosh's BM25F does not weigh word proximity")
+        )
+    apart = shop.product("Thanh long ruột đỏ", category="trai-cay", origin_area="Hà Nội")
+    together = shop.product("Vải thiều loại 1", category="trai-cay", origin_area="Xã Thanh Hà")
+    result = find(app, "thanh hà")
+    assert [i["id"] for i in result["items"]] == [together, apart]
+    assert result["items"][0]["score"] > result["items"][1]["score"]
+
+
 def test_matches_seller_name_origin_area_and_category(app, shop):
     by_seller = shop.product("Mật ong rừng", category="mat-ong")
     by_area = shop.product("Gạo thơm", category="gao", origin_area="Sóc Trăng")
