@@ -22,7 +22,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,6 +35,7 @@ SERVER_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 PASSWORD = "bench-password-2026"
+WARMUP_SECONDS = 2
 # A fixed mix of real Vietnamese queries (accented, folded, English synonyms, prefixes).
 SEARCH_QUERIES = [
     "vải thiều",
@@ -135,37 +135,43 @@ def wrk(
     *,
     method: str = "GET",
     body: str = "",
+    bodies: list[str] | None = None,
+    tokens: list[str] | None = None,
+    warmup: int = WARMUP_SECONDS,
 ) -> dict:
-    """Load one URL (or a rotation of paths) with wrk; req/s and latency percentiles in ms."""
+    """Load one URL (or a rotation of paths, bodies and bearer tokens) with wrk; req/s (all and
+    2xx only) and latency percentiles in ms, measured after ``warmup`` seconds of the same load
+    (every worker has opened its connections and searchers and filled its cache)."""
     env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": body}
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-        if paths:
-            f.write("\n".join(paths))
-        env["WRK_PATHS"] = f.name if paths else ""
-    if not paths:
-        env.pop("WRK_PATHS")
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{connections}",
-            f"-d{duration}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(BENCH / "latency.lua"),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    ).stdout
-    os.unlink(f.name)
+    files = []
+    for name, lines in (("WRK_PATHS", paths), ("WRK_BODIES", bodies), ("WRK_TOKENS", tokens)):
+        env.pop(name, None)
+        if lines:
+            with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+                f.write("\n".join(lines))
+            env[name] = f.name
+            files.append(f.name)
+
+    def load(seconds: int) -> str:
+        return subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+            + ["-s", str(BENCH / "latency.lua"), url],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        ).stdout
+
+    if warmup:
+        load(warmup)
+    out = load(duration)
+    for name in files:
+        os.unlink(name)
     summary = json.loads(out.strip().splitlines()[-1])
     seconds = summary["duration_us"] / 1e6
     return {
         "rps": round(summary["requests"] / seconds, 1),
+        "ok_rps": round((summary["requests"] - summary["non2xx"]) / seconds, 1),
         "p50_ms": round(summary["p50_us"] / 1000, 2),
         "p95_ms": round(summary["p95_us"] / 1000, 2),
         "p99_ms": round(summary["p99_us"] / 1000, 2),
@@ -175,7 +181,8 @@ def wrk(
 
 
 def sql_per_request(env: dict, paths: list[str]) -> float:
-    """SQL statements per request, counted in-process with the same configuration."""
+    """SQL statements per request, counted in-process with the same configuration, once every
+    path has been requested once (with the response cache on: the statements of a hit)."""
     code = (
         "import json, sys\n"
         "from sqlalchemy import event\n"
@@ -187,7 +194,7 @@ def sql_per_request(env: dict, paths: list[str]) -> float:
         "with app.app_context():\n"
         "    event.listen(db.engine, 'before_cursor_execute', lambda *a: count.__setitem__(0, count[0] + 1))\n"
         "client = app.test_client()\n"
-        "client.get(paths[0])\n"
+        "for p in paths: client.get(p)\n"
         "count[0] = 0\n"
         "for p in paths: client.get(p)\n"
         "print(count[0] / len(paths))\n"
@@ -227,47 +234,37 @@ ADDRESS = {  # Phường Ba Đình, Thành phố Hà Nội
 }
 
 
-def checkout(base: str, tokens: list[str], product_ids: list[int], per_buyer: int) -> dict:
-    """Each buyer places ``per_buyer`` COD orders at once with the others; orders/s and outcomes."""
-    address = dict(ADDRESS)
-    outcomes: dict[int, int] = {}
-    lock = threading.Lock()
-
-    def buyer(i: int, token: str) -> list[float]:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {token}"
-        latencies = []
-        for n in range(per_buyer):
-            pid = product_ids[(i * per_buyer + n) % len(product_ids)]
-            started = time.perf_counter()
-            r = session.post(
-                f"{base}/api/v1/orders",
-                json={
-                    "items": [{"product_id": pid, "quantity": 1}],
-                    "shipping_address": address,
-                    "payment_method": "cod",
-                },
-            )
-            latencies.append(time.perf_counter() - started)
-            with lock:
-                outcomes[r.status_code] = outcomes.get(r.status_code, 0) + 1
-        return latencies
-
-    started = time.perf_counter()
-    with cf.ThreadPoolExecutor(len(tokens)) as pool:
-        latencies = sorted(x for lats in pool.map(buyer, range(len(tokens)), tokens) for x in lats)
-    elapsed = time.perf_counter() - started
-
-    def pct(p):
-        return round(latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] * 1000, 2)
-
-    return {
-        "rps": round(outcomes.get(201, 0) / elapsed, 1),
-        "p50_ms": pct(50),
-        "p95_ms": pct(95),
-        "p99_ms": pct(99),
-        "outcomes": outcomes,
-    }
+def checkout(base: str, url: str, tokens: list[str], products: list[dict], args) -> dict:
+    """``len(tokens)`` buyers place cash-on-delivery orders for ``args.duration`` seconds (wrk
+    rotating their tokens over the products, each at its minimum order quantity); orders/s is
+    counted by wrk (2xx answers) and checked against the orders stored."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        # Enough stock for the whole run, so that every answer is an order, not a 409.
+        conn.execute(
+            sa.text("UPDATE products SET stock_quantity = 1000000 WHERE id = ANY(:ids)"),
+            {"ids": [p["id"] for p in products]},
+        )
+    bodies = [
+        json.dumps(
+            {
+                "items": [{"product_id": p["id"], "quantity": p["min_order_quantity"]}],
+                "shipping_address": ADDRESS,
+                "payment_method": "cod",
+            },
+            ensure_ascii=False,
+        )
+        for p in products
+    ]
+    load = {"method": "POST", "bodies": bodies, "tokens": tokens}
+    wrk(base + "/api/v1/orders", WARMUP_SECONDS, len(tokens), warmup=0, **load)
+    with engine.connect() as conn:
+        before = conn.scalar(sa.text("SELECT count(*) FROM orders"))
+    r = wrk(base + "/api/v1/orders", args.duration, len(tokens), warmup=0, **load)
+    with engine.connect() as conn:
+        stored = conn.scalar(sa.text("SELECT count(*) FROM orders")) - before
+    engine.dispose()
+    return {**r, "rps": r["ok_rps"], "orders_stored": stored}
 
 
 def last_units(base: str, tokens: list[str], product_id: int) -> dict:
@@ -321,6 +318,42 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+FILTERED = "/api/v1/products?category=trai-cay&in_stock=true&sort=price&min_price=10000"
+
+
+def buying(base: str, url: str, products: list[dict], bare: dict, args, results: dict) -> list:
+    """Checkout with 32 buyers and the oversell check, the last 10 units, and login."""
+    tokens = make_buyers(base, 32)
+    r = checkout(base, url, tokens, products, args)
+    r.update(name="POST /orders COD, 32 buyers", ratio=None, **oversell_check(url))
+    rows = [r]
+    # The last 10 units of one product, 200 buyers at once.
+    last = products[-1]["id"]
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE products SET stock_quantity = 10, min_order_quantity = 1 WHERE id = :i"
+            ),
+            {"i": last},
+        )
+    results["last_units"] = last_units(base, tokens, last)
+    with engine.connect() as conn:
+        results["last_units"]["stock_after"] = conn.scalar(
+            sa.text("SELECT stock_quantity FROM products WHERE id = :i"), {"i": last}
+        )
+    engine.dispose()
+    email = f"bench-login-{time.time_ns()}@example.vn"
+    requests.post(
+        f"{base}/api/v1/auth/register",
+        json={"email": email, "password": PASSWORD, "full_name": "Đăng Nhập"},
+    )
+    body = json.dumps({"login": email, "password": PASSWORD})
+    r = wrk(base + "/api/v1/auth/tokens", args.duration, 8, None, method="POST", body=body)
+    r.update(name="POST /auth/tokens (scrypt)", sql=None, ratio=r["rps"] / bare["rps"])
+    return rows + [r]
+
+
 def bench_size(size: int, args, results: dict) -> None:
     print(f"\n=== {size:,} products ===", flush=True)
     with database(f"mp_bench_{size}") as url, tempfile.TemporaryDirectory() as index_dir:
@@ -351,82 +384,54 @@ def bench_size(size: int, args, results: dict) -> None:
                 **wrk(base + "/rows", args.duration, args.connections),
             }
             rows += [bare, page]
+        catalogue = [
+            ("GET /products (page of 20)", ["/api/v1/products"]),
+            ("GET /products filtered", [FILTERED]),
+        ]
+        search_paths = [f"/api/v1/search?q={requests.utils.quote(q)}" for q in SEARCH_QUERIES]
         for backend in ("postgres", "whoosh"):
-            benv = {**env, "SEARCH_BACKEND": backend}
-            with gunicorn("wsgi:app", benv) as base:
-                ids = [
-                    p["id"]
-                    for p in requests.get(base + "/api/v1/products?per_page=100").json()["items"]
-                ]
-                search_paths = [
-                    f"/api/v1/search?q={requests.utils.quote(q)}" for q in SEARCH_QUERIES
-                ]
-                if backend == "postgres":
-                    scenarios = [
-                        ("GET /products (page of 20)", ["/api/v1/products"], page),
-                        (
-                            "GET /products filtered",
-                            [
-                                "/api/v1/products?category=trai-cay&in_stock=true&sort=price&min_price=10000"
-                            ],
-                            page,
-                        ),
-                        ("GET /products/{id}", [f"/api/v1/products/{i}" for i in ids], page),
-                    ]
-                else:
+            for cached in (True, False):
+                off = "" if cached else ", cache off"
+                benv = {
+                    **env,
+                    "SEARCH_BACKEND": backend,
+                    "RESPONSE_CACHE_ENTRIES": "512" if cached else "0",
+                }
+                with gunicorn("wsgi:app", benv) as base:
+                    products = requests.get(base + "/api/v1/products?per_page=100").json()["items"]
                     scenarios = []
-                scenarios.append((f"GET /search [{backend}] 20 queries", search_paths, page))
-                for name, paths, baseline in scenarios:
-                    r = wrk(
-                        base + paths[0],
-                        args.duration,
-                        args.connections,
-                        paths if len(paths) > 1 else None,
-                    )
-                    r.update(
-                        name=name,
-                        sql=sql_per_request(benv, paths[:20]),
-                        ratio=r["rps"] / baseline["rps"],
-                    )
-                    rows.append(r)
-                if backend == "postgres":
-                    tokens = make_buyers(base, 32)
-                    r = checkout(base, tokens, ids, args.orders_per_buyer)
-                    r.update(name="POST /orders COD, 32 buyers", ratio=None, **oversell_check(url))
-                    rows.append(r)
-                    # The last 10 units of one product, 200 buyers at once.
-                    engine = sa.create_engine(url)
-                    with engine.begin() as conn:
-                        conn.execute(
-                            sa.text(
-                                "UPDATE products SET stock_quantity = 10, min_order_quantity = 1 WHERE id = :i"
-                            ),
-                            {"i": ids[-1]},
+                    if backend == "postgres":
+                        scenarios += [(name + off, paths) for name, paths in catalogue]
+                        if cached:
+                            details = [f"/api/v1/products/{p['id']}" for p in products]
+                            scenarios.append(("GET /products/{id}", details))
+                    scenarios.append((f"GET /search [{backend}] 20 queries{off}", search_paths))
+                    for name, paths in scenarios:
+                        r = wrk(
+                            base + paths[0],
+                            args.duration,
+                            args.connections,
+                            paths if len(paths) > 1 else None,
                         )
-                    engine.dispose()
-                    results["last_units"] = last_units(base, tokens, ids[-1])
-                    email = "bench-login@example.vn"
-                    requests.post(
-                        f"{base}/api/v1/auth/register",
-                        json={"email": email, "password": PASSWORD, "full_name": "Đăng Nhập"},
-                    )
-                    body = json.dumps({"login": email, "password": PASSWORD})
-                    r = wrk(
-                        base + "/api/v1/auth/tokens",
-                        args.duration,
-                        8,
-                        None,
-                        method="POST",
-                        body=body,
-                    )
-                    r.update(
-                        name="POST /auth/tokens (scrypt)", sql=None, ratio=r["rps"] / bare["rps"]
-                    )
-                    rows.append(r)
+                        r.update(
+                            name=name,
+                            sql=sql_per_request(benv, paths[:20]),
+                            ratio=r["rps"] / page["rps"],
+                        )
+                        rows.append(r)
+                    if backend == "postgres" and cached:
+                        rows += buying(base, url, products, bare, args, results)
         for r in rows:
             r.setdefault("sql", None)
             r.setdefault("ratio", r["rps"] / rows[0]["rps"] if r is not rows[0] else 1.0)
         print(table(rows), flush=True)
+        for r in rows:
+            if "orders_stored" in r:
+                print(
+                    f"checkout: {r['orders_stored']} orders stored, {r['non2xx']} refused, "
+                    f"{r['negative_stock_products']} products below zero",
+                    flush=True,
+                )
         results["sizes"][str(size)] = rows
 
 
@@ -437,7 +442,6 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk scenario")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--orders-per-buyer", type=int, default=20)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is missing: `make bench` installs it (apt-get install wrk).", file=sys.stderr)

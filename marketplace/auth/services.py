@@ -8,6 +8,7 @@ import secrets
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
@@ -111,7 +112,11 @@ def issue_token(user: User) -> tuple[str, AuthToken]:
 
 def token_owner(raw: str) -> tuple[User, AuthToken] | None:
     """The user and token for a raw bearer token that is known, unexpired and not revoked."""
-    token = db.session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_secret(raw)))
+    token = db.session.scalar(
+        select(AuthToken)
+        .where(AuthToken.token_hash == hash_secret(raw))
+        .options(joinedload(AuthToken.user))  # every authenticated request needs both: one query
+    )
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         return None
     return token.user, token
