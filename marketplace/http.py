@@ -41,6 +41,11 @@ class JsonBodyParser(FlaskParser):
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = JsonBodyParser()
 
+    def arguments(self, schema, *args, **kwargs):
+        """flask-smorest's, with one schema instance per route: given a class, webargs would build
+        (and deep-copy the fields of) a new instance, nested ones included, on every request."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
     def errors(self, *statuses: int):
         """Document the error responses a route can give, in the one error shape."""
 
