@@ -14,30 +14,38 @@ import fcntl
 import functools
 import logging
 import os
+import re
 import threading
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
 from whoosh import query as Q
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, W3Segment, _lenfield
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.sorting import Count, FieldFacet
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
 
 from ..catalogue.services import category_and_descendants
 from ..clock import today_vn
 from .backend import Document, Drift, Progress, SearchBackend, SearchHits, all_documents
 from .text import TOKEN_PATTERN, fold, fold_tokens, query_variants
+from .whoosh_bulk import build_segments
 
 log = logging.getLogger("marketplace.search")
 
 WRITE_TIMEOUT = 30.0  # seconds a writer waits for another process's lock
-BULK = 2000  # from this many documents on, write with a larger memory pool
-BULK_LIMITMB = 256
-# Bulk writes (seed, rebuild) use one writer process per core, up to 4 (measured in docs/search.md).
+OPEN_RETRIES = 10
+# From this many documents on, a write builds new segments with whoosh_bulk (seed, rebuild, a
+# household's products) instead of adding them one by one to the writer.
+BULK = 2000
+# Bulk writes use one process per core, up to 4 (measured in docs/search.md).
 BULK_PROCS = max(1, min(4, os.cpu_count() or 1))
 
 
@@ -74,14 +82,78 @@ class FoldFilter(Filter):
 
 FOLDED = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldFilter()
 
+_token = re.compile(TOKEN_PATTERN)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _forms(token: str, keep_exact: bool) -> tuple[str, ...]:
+    """The terms one token becomes: what VIETNAMESE (keep_exact) or FOLDED emits for it."""
+    word = token.lower()
+    folded = _fold_word(word)
+    if not keep_exact:
+        return (folded,)
+    return (word,) if folded == word else (word, folded)
+
+
+class VietnameseText(TEXT):
+    """A TEXT field whose ``index()`` gives what its analyzer would, without building a Whoosh
+    token per word: indexing 100,000 products runs this ~3 million times. The analyzer stays the
+    field's (queries, the corrector); ``tests/test_search_whoosh_bulk.py`` checks that both agree."""
+
+    def __init__(self, keep_exact: bool):
+        super().__init__(analyzer=VIETNAMESE if keep_exact else FOLDED, phrase=False)
+        self.keep_exact = keep_exact
+
+    def index(self, value, **kwargs):
+        if not isinstance(value, str) or kwargs:
+            yield from super().index(value, **kwargs)
+            return
+        counts: dict[str, int] = {}
+        for token in _token.findall(value):
+            for term in _forms(token, self.keep_exact):
+                counts[term] = counts.get(term, 0) + 1
+        boost = self.format.field_boost
+        for term, freq in counts.items():
+            # what Frequency.word_values gives: weight = summed token boosts (1.0) × field boost
+            yield term.encode("utf-8"), freq, freq * boost, pack_uint(freq)
+
+
+class _LengthsInMemory(W3PerDocReader):
+    """Field lengths read once per field into bytes. Writing a segment asks the length of the
+    document of every posting (~6 million for 100,000 products); the stock reader seeks in the
+    file each time and looks for a (missing) length file on disk for every keyword posting."""
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        lengths = self.__dict__.setdefault("_lengths_in_memory", {})
+        try:
+            column = lengths[fieldname]
+        except KeyError:
+            reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            column = lengths[fieldname] = None if reader is None else bytes(reader.load())
+        if column is None:
+            return default
+        lbyte = column[docnum] if docnum < len(column) else 0
+        return byte_to_length(lbyte) if lbyte else None  # as W3PerDocReader does
+
+
+class WriterCodec(W3Codec):
+    """Whoosh's default codec, with the per-document reader above for writers. The segments it
+    makes name the plain W3Codec, so readers (and the table of contents) never depend on it."""
+
+    def per_document_reader(self, storage, segment):
+        return _LengthsInMemory(storage, segment)
+
+    def new_segment(self, storage, indexname):
+        return W3Segment(W3Codec(), indexname)
+
 
 def _schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         stamp=STORED(),
-        name=TEXT(analyzer=VIETNAMESE, phrase=False),
-        meta=TEXT(analyzer=VIETNAMESE, phrase=False),
-        desc=TEXT(analyzer=FOLDED, phrase=False),
+        name=VietnameseText(keep_exact=True),
+        meta=VietnameseText(keep_exact=True),
+        desc=VietnameseText(keep_exact=False),
         category_id=ID(sortable=True),
         province_code=ID(sortable=True),
         coop_id=ID(),
@@ -278,9 +350,19 @@ class WhooshBackend(SearchBackend):
         with _indexes_lock:
             ix = _indexes.get(key)
             if ix is None:
-                ix = self._storage().open_index(indexname=name)
-                _indexes[key] = ix
+                ix = _indexes[key] = self._open(name)
             return ix
+
+    def _open(self, name: str):
+        # Opening reads the newest table of contents, which a writer in another process may
+        # replace (and delete) meanwhile; Whoosh's own reader() retries the same way.
+        for attempt in range(OPEN_RETRIES):
+            try:
+                return self._storage().open_index(indexname=name)
+            except FileNotFoundError:
+                if attempt == OPEN_RETRIES - 1:
+                    raise
+                time.sleep(0.05)
 
     def _drop_generation(self, name: str) -> None:
         with _indexes_lock:
@@ -305,56 +387,60 @@ class WhooshBackend(SearchBackend):
 
     # ---- writing -----------------------------------------------------------------------
 
-    def _write(self, ix, documents: Iterable[Document], gone: Iterable[int], size: int) -> int:
-        options = (
-            {"limitmb": BULK_LIMITMB, "procs": BULK_PROCS, "multisegment": True}
-            if size >= BULK
-            else {}
-        )
-        writer = ix.writer(timeout=WRITE_TIMEOUT, **options)
-        count = 0
+    def _write(
+        self,
+        ix,
+        documents: Sequence[Document],
+        gone: Iterable[int] = (),
+        progress: Progress | None = None,
+    ) -> int:
+        """Replace (or add) ``documents`` and drop ``gone`` ids in one commit. Large batches are
+        written as new segments by ``whoosh_bulk`` (several processes), small ones by the writer."""
+        writer = ix.writer(timeout=WRITE_TIMEOUT, codec=WriterCodec())
+        merge = None
         try:
-            for product_id in gone:
-                writer.delete_by_term("id", str(product_id))
-            for doc in documents:
-                writer.update_document(**_nfc_fields(doc))
-                count += 1
+            # What update_document does, with one searcher instead of one per document (Whoosh's
+            # own advice for batches): drop every indexed version, then add the new ones.
+            replaced = [str(doc.id) for doc in documents] + [str(i) for i in gone]
+            with writer.searcher() as searcher:
+                if searcher.doc_count_all():
+                    for product_id in replaced:
+                        writer.delete_by_term("id", product_id, searcher=searcher)
+            if len(documents) >= BULK:
+                segments = build_segments(writer, documents, _nfc_fields, BULK_PROCS, progress)
+
+                def merge(_writer, existing):
+                    # keep the other segments as they are; later small commits merge the small
+                    return existing + segments
+            else:
+                for doc in documents:
+                    writer.add_document(**_nfc_fields(doc))
+                if progress:
+                    progress(len(documents))
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
-        return count
+        writer.commit(mergetype=merge)
+        return len(documents)
 
     def after_commit(self, documents: list[Document], gone: set[int]) -> None:
         if documents or gone:
-            self._write(self._index(), documents, sorted(gone), len(documents))
+            self._write(self._index(), documents, sorted(gone))
 
     def index_documents(self, documents: list[Document], gone: Iterable[int] = ()) -> None:
         """Index (or re-index) documents and drop ids, outside any transaction."""
-        gone = list(gone)
-        self._write(self._index(), documents, gone, len(documents))
+        self._write(self._index(), documents, list(gone))
 
     def rebuild(self, conn: Connection, progress: Progress | None = None) -> int:
         old = self._current_name()
         name = self._new_generation()
         ix = self._storage().open_index(indexname=name)
-        writer = ix.writer(
-            timeout=WRITE_TIMEOUT, limitmb=BULK_LIMITMB, procs=BULK_PROCS, multisegment=True
-        )
-        count = 0
         try:
-            for doc in all_documents(conn):
-                writer.add_document(**_nfc_fields(doc))
-                count += 1
-                if progress and count % 500 == 0:
-                    progress(500)
+            # in memory (~1 KB a product) so that the writer processes can share them
+            count = self._write(ix, list(all_documents(conn)), progress=progress)
         except BaseException:
-            writer.cancel()
             self._drop_generation(name)
             raise
-        writer.commit()
-        if progress:
-            progress(count % 500)
         with self._folder_lock():
             self._swap_to(name)
         if old != name:
