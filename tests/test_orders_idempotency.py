@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import datetime as dt
 
 import pytest
 import requests
 from sqlalchemy import select
 
+from marketplace.clock import utcnow
 from marketplace.extensions import db
+from marketplace.orders.checkout import fingerprint
 from marketplace.orders.models import IdempotencyRecord, Order
 from marketplace.payments.models import Payment
 from tests.conftest import pg_only
@@ -92,8 +95,6 @@ def test_keys_belong_to_one_buyer(app, api, shop):
 
 def test_a_key_in_flight_answers_409(app, shop):
     body = order_body([(shop.lychee["id"], 1)])
-    from marketplace.orders.checkout import fingerprint
-
     with app.app_context():
         db.session.add(
             IdempotencyRecord(
@@ -171,3 +172,67 @@ def test_twenty_concurrent_requests_with_one_key_make_one_order_and_one_payment_
     # After the race, the key replays the order.
     again = send(0)
     assert again.status_code == 201 and again.get_json() == created[0]
+
+
+def _abandoned(
+    app, shop, key: str, body: dict, order_id: int | None = None, minutes: int = 11
+) -> None:
+    """A key left in progress ``minutes`` ago (by default, by a process that died)."""
+    with app.app_context():
+        db.session.add(
+            IdempotencyRecord(
+                user_id=shop.buyer.id,
+                key=key,
+                fingerprint=fingerprint(body),
+                status="in_progress",
+                order_id=order_id,
+                created_at=utcnow() - dt.timedelta(minutes=minutes),
+            )
+        )
+        db.session.commit()
+
+
+def test_a_key_abandoned_before_any_order_is_written_can_be_retried(app, shop):
+    body = order_body([(shop.lychee["id"], 2)])
+    _abandoned(app, shop, "k-crashed", body)
+    r = post(shop.buyer, body, "k-crashed")
+    assert r.status_code == 201, r.get_json()
+    assert order_count(app) == 1 and stock_of(app, shop.lychee["id"]) == 98
+    again = post(shop.buyer, body, "k-crashed")
+    assert again.status_code == 201 and again.get_json() == r.get_json()
+    assert order_count(app) == 1
+
+
+def test_a_key_abandoned_after_its_card_order_was_written_answers_that_order(app, shop):
+    # A card checkout commits the order (and links the key) before it calls the provider; the
+    # process died there. The retry must not reserve stock or charge a second time.
+    body = order_body([(shop.lychee["id"], 3)], "card", CARD_OK)
+    first = post(shop.buyer, order_body([(shop.lychee["id"], 3)], "card", CARD_OK), "k-first")
+    assert first.status_code == 201, first.get_json()
+    _abandoned(app, shop, "k-died", body, order_id=first.get_json()["id"])
+    r = post(shop.buyer, body, "k-died")
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["id"] == first.get_json()["id"]
+    assert order_count(app) == 1 and stock_of(app, shop.lychee["id"]) == 97
+    with app.app_context():
+        record = db.session.scalar(
+            select(IdempotencyRecord).where(IdempotencyRecord.key == "k-died")
+        )
+        assert record.status == "done" and record.response_status == 201
+
+
+def test_a_card_checkout_links_its_key_to_the_order_before_calling_the_provider(app, shop):
+    r = post(shop.buyer, order_body([(shop.lychee["id"], 1)], "card", CARD_OK), "k-linked")
+    assert r.status_code == 201, r.get_json()
+    with app.app_context():
+        record = db.session.scalar(
+            select(IdempotencyRecord).where(IdempotencyRecord.key == "k-linked")
+        )
+        assert record.order_id == r.get_json()["id"]
+
+
+def test_a_key_in_progress_for_less_than_the_limit_still_answers_409(app, shop):
+    body = order_body([(shop.lychee["id"], 1)])
+    _abandoned(app, shop, "k-slow", body, minutes=9)
+    assert post(shop.buyer, body, "k-slow").status_code == 409
+    assert order_count(app) == 0

@@ -10,19 +10,24 @@ is held while the provider is called:
 With an `Idempotency-Key`, a row UNIQUE on (user, key) is committed first: a concurrent duplicate
 fails that insert and is answered from the row (409 while in progress, the stored answer after).
 The answer (201 or 402, which both leave an order behind) is stored with the order in the last
-transaction; any other failure deletes the row, so the same key may be retried.
+transaction; any other failure deletes the row, so the same key may be retried. A card checkout
+links the row to its order in its first commit. A row still in progress after ABANDONED_AFTER
+belongs to a process that died: a retry then claims the key again (no order was written) or is
+answered with the linked order as it stands (its stock expires or its payment's webhook settles it).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
+from ..clock import utcnow
 from ..errors import (
     IdempotencyInProgress,
     IdempotencyKeyReused,
@@ -39,6 +44,9 @@ from .models import IdempotencyRecord
 from .schemas import OrderSchema
 
 _order_schema = OrderSchema()
+# A key still in progress after this long belongs to a request whose process died: no request
+# lives longer (gunicorn's timeout is 30 s; the payment provider's calls time out well before).
+ABANDONED_AFTER = dt.timedelta(minutes=10)
 
 
 def fingerprint(body: Any) -> str:
@@ -47,8 +55,8 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _claim(user_id: int, key: str, print_: str) -> IdempotencyRecord | None:
-    """Insert the key (committed at once); None when we own it, else the finished earlier record.
+def _claim(user_id: int, key: str, print_: str, *, retry: bool = True) -> tuple[int, dict] | None:
+    """Insert the key (committed at once); None when we own it, else the earlier answer.
 
     Raises IdempotencyKeyReused (other body) or IdempotencyInProgress (not finished yet).
     """
@@ -67,9 +75,35 @@ def _claim(user_id: int, key: str, print_: str) -> IdempotencyRecord | None:
         raise IdempotencyInProgress()
     if earlier.fingerprint != print_:
         raise IdempotencyKeyReused()
-    if earlier.status != "done":
+    if earlier.status == "done":
+        return earlier.response_status or 201, earlier.response_body or {}
+    if utcnow() - earlier.created_at < ABANDONED_AFTER or not retry:
         raise IdempotencyInProgress()
-    return earlier
+    return _recover(earlier, user_id, key, print_)
+
+
+def _recover(
+    abandoned: IdempotencyRecord, user_id: int, key: str, print_: str
+) -> tuple[int, dict] | None:
+    """A key in progress for longer than any request can live: its process died.
+
+    Without an order (it died before writing one) the key is released and claimed again. With one
+    (a card checkout that died after its first commit) the answer is that order as it stands now.
+    """
+    if abandoned.order_id is None:
+        # Only the abandoned row: a concurrent retry that already replaced it keeps its own.
+        db.session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.id == abandoned.id, IdempotencyRecord.status == "in_progress"
+            )
+        )
+        db.session.commit()
+        return _claim(user_id, key, print_, retry=False)
+    order = services.lock_order(abandoned.order_id)
+    body = _order_schema.dump(services.order_view(order))
+    _store(user_id, key, 201, body, order.id)
+    db.session.commit()
+    return 201, body
 
 
 def _store(user_id: int, key: str | None, status: int, body: dict, order_id: int) -> None:
@@ -85,6 +119,15 @@ def _store(user_id: int, key: str | None, status: int, body: dict, order_id: int
         record.response_status = status
         record.response_body = body
         record.order_id = order_id
+
+
+def _link(user_id: int, key: str | None, order_id: int) -> None:
+    if key is not None:
+        db.session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+            .values(order_id=order_id)
+        )
 
 
 def _release_key(user_id: int, key: str | None) -> None:
@@ -111,7 +154,7 @@ def checkout(
     if key is not None:
         earlier = _claim(buyer_id, key, fingerprint(raw_body))
         if earlier is not None:
-            return earlier.response_status or 201, earlier.response_body or {}
+            return earlier
     try:
         if client is None:
             return _cash_on_delivery(buyer, data, key)
@@ -155,6 +198,7 @@ def _card(client: StripeClient, buyer: User, data: dict, key: str | None) -> tup
         "order_id": order_id,
         "order_number": order_number,
     }
+    _link(buyer_id, key, order_id)  # so that a retry after a crash finds this order
     db.session.commit()  # 1: stock held, order awaiting payment
 
     try:
