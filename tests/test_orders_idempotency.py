@@ -236,3 +236,20 @@ def test_a_key_in_progress_for_less_than_the_limit_still_answers_409(app, shop):
     _abandoned(app, shop, "k-slow", body, minutes=9)
     assert post(shop.buyer, body, "k-slow").status_code == 409
     assert order_count(app) == 0
+
+
+def test_old_keys_are_forgotten_by_the_cli_and_recent_ones_kept(app, shop):
+    body = order_body([(shop.lychee["id"], 1)])
+    assert post(shop.buyer, body, "k-recent").status_code == 201
+    _abandoned(app, shop, "k-last-week", body, minutes=8 * 24 * 60)
+    result = app.test_cli_runner().invoke(args=["orders", "forget-keys", "--days", "7"])
+    assert result.exit_code == 0, result.output
+    assert "forgot 1 idempotency key older than 7 days" in result.output
+    with app.app_context():
+        keys = db.session.scalars(select(IdempotencyRecord.key)).all()
+    assert keys == ["k-recent"]
+    # the recent key still replays its order
+    assert post(shop.buyer, body, "k-recent").status_code == 201
+    assert order_count(app) == 1
+    refused = app.test_cli_runner().invoke(args=["orders", "forget-keys", "--days", "0"])
+    assert refused.exit_code == 2 and "0" in refused.output

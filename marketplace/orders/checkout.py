@@ -121,6 +121,15 @@ def _store(user_id: int, key: str | None, status: int, body: dict, order_id: int
         record.order_id = order_id
 
 
+def forget_keys(older_than: dt.timedelta) -> int:
+    """Delete the Idempotency-Key records made before ``older_than`` ago (`flask orders
+    forget-keys`); a request that reuses such a key is a new request. Returns how many."""
+    result = db.session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - older_than)
+    )
+    return result.rowcount or 0
+
+
 def _link(user_id: int, key: str | None, order_id: int) -> None:
     if key is not None:
         db.session.execute(

@@ -1,3 +1,4 @@
+import datetime as dt
 import logging
 
 import click
@@ -8,10 +9,11 @@ from ..errors import AppError
 from ..extensions import db
 from ..payments.stripe_client import StripeClient
 from . import services
+from .checkout import forget_keys
 
 log = logging.getLogger("marketplace.orders")
 
-orders_cli = AppGroup("orders", help="Orders: reservation expiry.")
+orders_cli = AppGroup("orders", help="Orders: reservation expiry, old idempotency keys.")
 
 
 @orders_cli.command("expire")
@@ -43,3 +45,21 @@ def _cancel_intents(intents: list[tuple[int, str]]) -> None:
             client.cancel_payment_intent(intent_id, idempotency_key=f"pi-cancel-{payment_id}")
         except (AppError, ValueError) as exc:
             log.warning("could not cancel %s of an expired order: %s", intent_id, exc)
+
+
+@orders_cli.command("forget-keys")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=7,
+    show_default=True,
+    help="Forget the Idempotency-Keys sent more than this many days ago.",
+)
+def forget_keys_command(days: int) -> None:
+    """Delete old Idempotency-Key records (run it daily): a retry comes within minutes, and a key
+    reused after DAYS is a new order."""
+    forgotten = forget_keys(dt.timedelta(days=days))
+    db.session.commit()
+    click.echo(
+        f"forgot {forgotten} idempotency key{'s' if forgotten != 1 else ''} older than {days} days"
+    )
