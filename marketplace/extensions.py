@@ -1,12 +1,15 @@
 """Extension objects, created unbound and initialised in ``create_app``."""
 
+from collections.abc import Callable, Iterable
+
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from flask_sqlalchemy.session import Session
+from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints so that Alembic batch migrations can alter them on SQLite.
@@ -25,6 +28,16 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
+
+
+def listen_on_sessions(handlers: Iterable[tuple[str, Callable]]) -> None:
+    """Listen on every Flask-SQLAlchemy session for these ``(event, handler)`` pairs, once each
+    however many apps are created; handlers of one event run in the order they were first added."""
+    for name, handler in handlers:
+        if not event.contains(Session, name, handler):
+            event.listen(Session, name, handler)
+
+
 api = Api()
 
 

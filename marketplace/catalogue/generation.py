@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import logging
 
-from flask_sqlalchemy.session import Session
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session as OrmSession
 
-from ..extensions import db
+from ..extensions import db, listen_on_sessions
 
 log = logging.getLogger("marketplace.catalogue")
 
@@ -107,12 +106,12 @@ def _forget(session: OrmSession, *_args) -> None:
 def install() -> None:
     """Listen on Flask-SQLAlchemy's sessions (idempotent). Installed after search.sync, so that a
     search index written after commit is current before the generation moves on."""
-    for name, handler in (
-        ("after_flush", _collect),
-        ("do_orm_execute", _collect_statement),
-        ("after_commit", _after_commit),
-        ("after_transaction_end", _after_transaction_end),
-        ("after_rollback", _forget),
-    ):
-        if not event.contains(Session, name, handler):
-            event.listen(Session, name, handler)
+    listen_on_sessions(
+        [
+            ("after_flush", _collect),
+            ("do_orm_execute", _collect_statement),
+            ("after_commit", _after_commit),
+            ("after_transaction_end", _after_transaction_end),
+            ("after_rollback", _forget),
+        ]
+    )

@@ -55,7 +55,7 @@ def create_category(data):
 
 @blp.route("/products", methods=["GET"])
 @blp.arguments(ProductListArgs, location="query")
-@blp.response(200, page_of(ProductSchema))
+@blp.response(200, PRODUCT_PAGE)
 def list_products(args):
     """The public catalogue: active products of approved households, filtered and sorted."""
 

@@ -49,6 +49,11 @@ _order_schema = OrderSchema()
 ABANDONED_AFTER = dt.timedelta(minutes=10)
 
 
+def _key_is(user_id: int, key: str):
+    """The condition naming one buyer's Idempotency-Key row."""
+    return (IdempotencyRecord.user_id == user_id) & (IdempotencyRecord.key == key)
+
+
 def fingerprint(body: Any) -> str:
     """SHA-256 of the JSON body in canonical form (key order and spacing do not matter)."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -66,11 +71,7 @@ def _claim(user_id: int, key: str, print_: str, *, retry: bool = True) -> tuple[
         return None
     except IntegrityError:
         db.session.rollback()
-    earlier = db.session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
-        )
-    )
+    earlier = db.session.scalar(select(IdempotencyRecord).where(_key_is(user_id, key)))
     if earlier is None:  # the first request failed and let the key go meanwhile
         raise IdempotencyInProgress()
     if earlier.fingerprint != print_:
@@ -109,11 +110,7 @@ def _recover(
 def _store(user_id: int, key: str | None, status: int, body: dict, order_id: int) -> None:
     if key is None:
         return
-    record = db.session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
-        )
-    )
+    record = db.session.scalar(select(IdempotencyRecord).where(_key_is(user_id, key)))
     if record is not None:
         record.status = "done"
         record.response_status = status
@@ -133,9 +130,7 @@ def forget_keys(older_than: dt.timedelta) -> int:
 def _link(user_id: int, key: str | None, order_id: int) -> None:
     if key is not None:
         db.session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
-            .values(order_id=order_id)
+            update(IdempotencyRecord).where(_key_is(user_id, key)).values(order_id=order_id)
         )
 
 
@@ -145,8 +140,7 @@ def _release_key(user_id: int, key: str | None) -> None:
     db.session.rollback()
     db.session.execute(
         delete(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id,
-            IdempotencyRecord.key == key,
+            _key_is(user_id, key),
             IdempotencyRecord.status == "in_progress",
         )
     )
@@ -265,11 +259,7 @@ def _unknown_payment_method(failure: PaymentProviderError) -> bool:
 def _release_and_commit_without_key(user_id: int, key: str | None) -> None:
     """Commit the failed order; the key is let go so the buyer may retry with it."""
     if key is not None:
-        db.session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
-            )
-        )
+        db.session.execute(delete(IdempotencyRecord).where(_key_is(user_id, key)))
     db.session.commit()
 
 

@@ -9,7 +9,7 @@ RESULT = SearchResultSchema()
 
 @blp.route("/search", methods=["GET"])
 @blp.arguments(SearchArgs, location="query")
-@blp.response(200, SearchResultSchema)
+@blp.response(200, RESULT)
 def search(args):
     """Full-text search over the public catalogue, with its filters, facet counts and a spelling
     suggestion when nothing matches."""

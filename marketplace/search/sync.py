@@ -14,12 +14,11 @@ import logging
 from itertools import chain
 
 from flask import current_app, has_app_context
-from flask_sqlalchemy.session import Session
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session as OrmSession
 
 from ..catalogue.models import Category, Product
-from ..extensions import db
+from ..extensions import db, listen_on_sessions
 from ..sellers.models import Seller
 from . import EXTENSION
 from .backend import Drift, SearchBackend, load_documents
@@ -112,14 +111,14 @@ def _forget(session: OrmSession, *_args) -> None:
 
 def install() -> None:
     """Listen on Flask-SQLAlchemy's sessions (idempotent)."""
-    for name, handler in (
-        ("after_flush", _collect),
-        ("before_commit", _before_commit),
-        ("after_commit", _after_commit),
-        ("after_rollback", _forget),
-    ):
-        if not event.contains(Session, name, handler):
-            event.listen(Session, name, handler)
+    listen_on_sessions(
+        [
+            ("after_flush", _collect),
+            ("before_commit", _before_commit),
+            ("after_commit", _after_commit),
+            ("after_rollback", _forget),
+        ]
+    )
 
 
 def repair(search: SearchBackend, drift: Drift) -> None:
