@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 from .errors import BadRequest
 from .extensions import db
 from .fields import StrictInteger
+from .unit_of_work import in_transaction
 
 
 class JsonBodyParser(FlaskParser):
@@ -39,7 +40,14 @@ class JsonBodyParser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's blueprint whose views each run as one unit of work (unit_of_work.py)."""
+
     ARGUMENTS_PARSER = JsonBodyParser()
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, *args, **kwargs):
+        if view_func is not None:
+            view_func = in_transaction(view_func)
+        super().add_url_rule(rule, endpoint, view_func, *args, **kwargs)
 
     def arguments(self, schema, *args, **kwargs):
         """flask-smorest's, with one schema instance per route: given a class, webargs would build

@@ -1,13 +1,12 @@
 import sys
 
 import click
-from flask.cli import AppGroup
 
 from ..errors import AppError
-from ..extensions import db
+from ..unit_of_work import TransactionalGroup
 from .services import create_admin
 
-users_cli = AppGroup("users", help="Manage user accounts.")
+users_cli = TransactionalGroup("users", help="Manage user accounts.")
 
 
 @users_cli.command("create-admin")
@@ -23,9 +22,7 @@ def create_admin_command(email: str, password_stdin: bool, full_name: str) -> No
     password = sys.stdin.readline().rstrip("\r\n")
     try:
         user = create_admin(email, password, full_name)
-        db.session.commit()
     except AppError as exc:
-        db.session.rollback()
         details = "; ".join(f"{k}: {' '.join(v)}" for k, v in (exc.details or {}).items())
         raise click.ClickException(f"{exc.message} {details}".strip()) from exc
     click.echo(f"Platform admin {user.email} is ready (user id {user.id}).")

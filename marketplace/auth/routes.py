@@ -1,7 +1,7 @@
 from flask import request
 
 from ..errors import field_error
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..http import Blueprint
 from . import services
 from .access import current_auth, login_required, require_user
@@ -30,7 +30,6 @@ def register(data):
         email=data.get("email"),
         phone=data.get("phone"),
     )
-    db.session.commit()
     return user
 
 
@@ -44,7 +43,6 @@ def create_token(data):
     """Log in with an email or a phone number in any common Vietnamese form."""
     user = services.check_login(data["login"], data["password"])
     raw, token = services.issue_token(user)
-    db.session.commit()
     return {"token": raw, "expires_at": token.expires_at}
 
 
@@ -56,7 +54,6 @@ def revoke_current_token():
     """Log out: the token used for this request stops working."""
     _, token = current_auth()
     services.revoke_token(token)
-    db.session.commit()
 
 
 @blp.route("/auth/claim", methods=["POST"])
@@ -70,7 +67,6 @@ def claim(data):
         raise field_error("password", f"Must be at least {services.PASSWORD_MIN} characters.")
     user = services.redeem_claim_code(data["code"], data["password"])
     raw, token = services.issue_token(user)
-    db.session.commit()
     return {"token": raw, "expires_at": token.expires_at}
 
 

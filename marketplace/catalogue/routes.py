@@ -1,7 +1,6 @@
 from ..auth.access import admin_required, current_user, login_required, require_user
 from ..coops.services import can_moderate, get_coop
 from ..errors import Forbidden
-from ..extensions import db
 from ..http import Blueprint, PageArgs, page_of, paginate
 from ..sellers.schemas import ReasonSchema
 from ..sellers.services import get_seller_for, sees_full_view
@@ -43,7 +42,6 @@ def list_categories():
 def create_category(data):
     """Add a category (platform admin)."""
     category = services.create_category(**data)
-    db.session.commit()
     return {
         "id": category.id,
         "slug": category.slug,
@@ -75,7 +73,6 @@ def list_products(args):
 def create_product(data):
     """List a product (an approved household); it waits for the co-op's review."""
     product = services.create_product(require_user(), data)
-    db.session.commit()
     return services.product_view(product)
 
 
@@ -97,7 +94,6 @@ def update_product(data, product_id):
     listing back to review; price and the other fields do not."""
     user = require_user()
     product = services.update_product(user, services.get_product_for(user, product_id), data)
-    db.session.commit()
     return services.product_view(product)
 
 
@@ -109,7 +105,6 @@ def archive_product(product_id):
     """Archive a listing (its household): gone from the catalogue, kept in order history."""
     user = require_user()
     services.transition(user, services.get_product_for(user, product_id), "archive")
-    db.session.commit()
 
 
 def _action_route(action: str, with_reason: bool, who: str):
@@ -118,7 +113,6 @@ def _action_route(action: str, with_reason: bool, who: str):
         user = require_user()
         product = services.get_product_for(user, product_id)
         services.transition(user, product, action, data.get("reason"))
-        db.session.commit()
         return services.product_view(product)
 
     view.__name__ = f"{action}_product"
@@ -151,7 +145,6 @@ def adjust_stock(data, product_id):
     user = require_user()
     product = services.get_product_for(user, product_id)
     services.adjust_stock(user, product, data["delta"], data["reason"])
-    db.session.commit()
     return services.product_view(product)
 
 

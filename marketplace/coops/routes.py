@@ -1,6 +1,5 @@
 from ..auth.access import admin_required, login_required, require_user
 from ..errors import Forbidden
-from ..extensions import db
 from ..http import Blueprint, PageArgs, page_of, paginate
 from . import services
 from .schemas import AuditEntrySchema, CoopAdminCreateSchema, CoopCreateSchema, CoopSchema
@@ -24,7 +23,6 @@ def list_coops(args):
 def create_coop(data):
     """Create a co-op (platform admin)."""
     coop = services.create_coop(**data)
-    db.session.commit()
     return coop
 
 
@@ -44,7 +42,6 @@ def get_coop(coop_id):
 def add_admin(data, coop_id):
     """Appoint a user as an admin of this co-op (platform admin)."""
     services.add_admin(services.get_coop(coop_id), data["user_id"])
-    db.session.commit()
 
 
 @blp.route("/coops/<int:coop_id>/admins/<int:user_id>", methods=["DELETE"])
@@ -54,7 +51,6 @@ def add_admin(data, coop_id):
 def remove_admin(coop_id, user_id):
     """Remove a co-op admin (platform admin)."""
     services.remove_admin(services.get_coop(coop_id), user_id)
-    db.session.commit()
 
 
 @blp.route("/coops/<int:coop_id>/audit", methods=["GET"])

@@ -3,17 +3,16 @@ import logging
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
 from ..errors import AppError
-from ..extensions import db
 from ..payments.stripe_client import StripeClient
+from ..unit_of_work import TransactionalGroup, transaction
 from . import services
 from .checkout import forget_keys
 
 log = logging.getLogger("marketplace.orders")
 
-orders_cli = AppGroup("orders", help="Orders: reservation expiry, old idempotency keys.")
+orders_cli = TransactionalGroup("orders", help="Orders: reservation expiry, old idempotency keys.")
 
 
 @orders_cli.command("expire")
@@ -24,12 +23,12 @@ def expire_command() -> None:
     to_cancel: list[tuple[int, str]] = []
     for order_id in services.overdue_order_ids():
         # One short transaction per order: a webhook for another order never waits on us.
-        if services.expire_order(order_id):
-            expired += 1
-            payment = services.lock_order(order_id).payment
-            if payment.provider_id:
-                to_cancel.append((payment.id, payment.provider_id))
-        db.session.commit()
+        with transaction():
+            if services.expire_order(order_id):
+                expired += 1
+                payment = services.lock_order(order_id).payment
+                if payment.provider_id:
+                    to_cancel.append((payment.id, payment.provider_id))
     _cancel_intents(to_cancel)
     click.echo(f"expired {expired} order{'s' if expired != 1 else ''}")
 
@@ -59,7 +58,6 @@ def forget_keys_command(days: int) -> None:
     """Delete old Idempotency-Key records (run it daily): a retry comes within minutes, and a key
     reused after DAYS is a new order."""
     forgotten = forget_keys(dt.timedelta(days=days))
-    db.session.commit()
     click.echo(
         f"forgot {forgotten} idempotency key{'s' if forgotten != 1 else ''} older than {days} days"
     )

@@ -2,7 +2,6 @@ from flask import jsonify, request
 from marshmallow import Schema, fields, validate
 
 from ..auth.access import login_required, require_user
-from ..extensions import db
 from ..http import Blueprint, page_of, paginate
 from . import services
 from .checkout import checkout
@@ -56,8 +55,7 @@ def list_orders(args):
     """Orders the caller bought; for households and co-op admins also the orders holding their
     seller orders, showing only those parts."""
     user = require_user()
-    if services.expire_overdue_for(user):
-        db.session.commit()
+    services.expire_overdue_for(user)
     page = paginate(services.orders_for(user, args.get("status")), args["page"], args["per_page"])
     page["items"] = [services.order_view(order, user) for order in page["items"]]
     return page
@@ -74,7 +72,6 @@ def get_order(order_id):
     if order.buyer_id == user.id:
         services.refresh_card_payment(order)
     view = services.order_view(order, user)
-    db.session.commit()  # a lazily expired order, or a payment the provider has settled
     return view
 
 
@@ -88,7 +85,6 @@ def cancel_order(data, order_id):
     user = require_user()
     order = services.cancel_order(user, services.get_order_for(user, order_id), data.get("reason"))
     view = services.order_view(order, user)
-    db.session.commit()
     return view
 
 
@@ -101,8 +97,7 @@ def list_seller_orders(args):
     """The caller's household's seller orders, newest first, with where to ship."""
     user = require_user()
     query = services.seller_orders_of(user, args.get("status"))
-    if services.expire_overdue_for_household(user):
-        db.session.commit()
+    services.expire_overdue_for_household(user)
     page = paginate(query, args["page"], args["per_page"])
     page["items"] = [services.seller_order_detail(so) for so in page["items"]]
     return page
@@ -120,7 +115,6 @@ def _seller_action(action: str, schema, doc: str):
         else:
             services.cancel_part(user, seller_order, data["reason"])
         view_ = services.seller_order_detail(seller_order)
-        db.session.commit()
         return view_
 
     view.__name__ = f"{action}_seller_order"

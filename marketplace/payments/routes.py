@@ -1,7 +1,6 @@
 from flask import request
 from marshmallow import Schema, fields
 
-from ..extensions import db
 from ..http import Blueprint
 from . import webhooks
 
@@ -35,5 +34,4 @@ class WebhookAckSchema(Schema):
 def stripe_webhook():
     """Events from the payment provider (signed with STRIPE_WEBHOOK_SECRET); each event id once."""
     ack = webhooks.receive(request.get_data(cache=True), request.headers.get("Stripe-Signature"))
-    db.session.commit()
     return ack

@@ -5,16 +5,16 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..extensions import db
+from ..unit_of_work import TransactionalGroup
 from .backend import count_visible
 from .services import get_backend
 from .sync import repair
 
-search_cli = AppGroup("search", help="Maintain the search index.")
+search_cli = TransactionalGroup("search", help="Maintain the search index.")
 
 SHOWN_IDS = 20
 

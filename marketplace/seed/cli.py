@@ -9,11 +9,16 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..extensions import db
+from ..unit_of_work import (
+    TransactionalGroup,
+    after_commit,
+    command_in_transaction,
+    rollback,
+)
 from .claim_codes import write_claim_codes
 from .demo import DEMO_PASSWORD, LOGINS, load_demo
 from .loader import SeedLoader
@@ -62,7 +67,7 @@ def progress_bars() -> Iterator[Callable[[str, int], Callable[[], None]]]:
             progress.stop()
 
 
-@click.group("seed", cls=AppGroup, invoke_without_command=True)
+@click.group("seed", cls=TransactionalGroup, invoke_without_command=True)
 @click.option(
     "--path",
     "path",
@@ -74,6 +79,7 @@ def progress_bars() -> Iterator[Callable[[str, int], Callable[[], None]]]:
 @click.option("--demo", is_flag=True, help="Also create the demo accounts (not in production).")
 @click.pass_context
 @with_appcontext
+@command_in_transaction
 def seed_cli(ctx: click.Context, path: Path | None, dry_run: bool, demo: bool) -> None:
     """Load the CSV seed data (idempotent: natural keys decide create / update / unchanged)."""
     if ctx.invoked_subcommand is not None:
@@ -84,23 +90,22 @@ def seed_cli(ctx: click.Context, path: Path | None, dry_run: bool, demo: bool) -
             "(MARKETPLACE_ENV=production).",
             err=True,
         )
-        ctx.exit(1)
+        raise click.exceptions.Exit(1)  # ctx.exit() would close the app context first
     path = path or ROOT / "seed_data"
     if not path.is_dir():
         click.echo(f"No seed folder at {path}.", err=True)
-        ctx.exit(1)
+        raise click.exceptions.Exit(1)  # ctx.exit() would close the app context first
 
     with progress_bars() as progress:
         report = SeedLoader(path, progress).load()
     if not report.ok:
-        db.session.rollback()
         for error in report.errors:
             click.echo(str(error), err=True)
         click.echo(
             f"{len(report.errors)} error(s) in {path}: nothing was written.",
             err=True,
         )
-        ctx.exit(1)
+        raise click.exceptions.Exit(1)  # ctx.exit() would close the app context first
     demo_summary = load_demo() if demo else None
 
     for summary in report.files:
@@ -108,17 +113,20 @@ def seed_cli(ctx: click.Context, path: Path | None, dry_run: bool, demo: bool) -
     if demo_summary:
         click.echo(str(demo_summary))
     if dry_run:
-        db.session.rollback()
+        rollback()
         click.echo("Dry run: every row is valid; nothing was written.")
         return
-    db.session.commit()
     if report.claim_codes:
         target = current_app.config["SEED_CLAIM_CODES_FILE"]
-        write_claim_codes(target, report.claim_codes)
-        click.echo(
-            f"Claim codes of {len(report.claim_codes)} new household(s) written to {target} "
-            "(mode 0600); hand them out, they are not shown anywhere else."
-        )
+
+        def write_codes() -> None:
+            write_claim_codes(target, report.claim_codes)
+            click.echo(
+                f"Claim codes of {len(report.claim_codes)} new household(s) written to {target} "
+                "(mode 0600); hand them out, they are not shown anywhere else."
+            )
+
+        after_commit(write_codes)  # only codes that the database keeps
     if demo:
         click.echo(f"Demo logins (password {DEMO_PASSWORD}):")
         for role, login in LOGINS:
@@ -135,8 +143,6 @@ def synthetic_command(products: int, seed: int) -> None:
         task = progress.add_task("synthetic rows", total=total_rows(products))
         summary = load_synthetic(products, seed, lambda n: progress.advance(task, n))
     inserted = time.perf_counter()
-    db.session.commit()
-    committed = time.perf_counter()
     click.echo(
         f"synthetic (seed {seed}): co-ops created {summary.created['coops']}, "
         f"households created {summary.created['households']}, "
@@ -144,7 +150,12 @@ def synthetic_command(products: int, seed: int) -> None:
         f"(already there: {summary.existing['coops']}, {summary.existing['households']}, "
         f"{summary.products_existing})"
     )
-    click.echo(
-        f"in {committed - started:.1f} s (database inserts {inserted - started:.1f} s, "
-        f"commit with the search index {committed - inserted:.1f} s)"
-    )
+
+    def report_time() -> None:
+        committed = time.perf_counter()
+        click.echo(
+            f"in {committed - started:.1f} s (database inserts {inserted - started:.1f} s, "
+            f"commit with the search index {committed - inserted:.1f} s)"
+        )
+
+    after_commit(report_time)

@@ -1,7 +1,6 @@
 from ..auth.access import current_user, login_required, require_user
 from ..coops.services import can_moderate, get_coop
 from ..errors import Forbidden
-from ..extensions import db
 from ..http import Blueprint, page_of, paginate
 from . import services
 from .schemas import (
@@ -32,7 +31,6 @@ def _full(seller):
 def create_seller(data):
     """Start a household seller profile (status draft); submit it for the co-op to approve."""
     seller = services.create_seller(require_user(), **data)
-    db.session.commit()
     return _full(seller)
 
 
@@ -58,7 +56,6 @@ def update_seller(data, seller_id):
     if not services.sees_full_view(user, seller):
         raise Forbidden("Only the household or its co-op can edit this profile.")
     services.update_seller(seller, data)
-    db.session.commit()
     return _full(seller)
 
 
@@ -70,7 +67,6 @@ def submit_seller(seller_id):
     """Send the profile to the co-op for approval (draft or rejected → submitted)."""
     user = require_user()
     seller = services.submit(services.get_seller_for(user, seller_id), user)
-    db.session.commit()
     return _full(seller)
 
 
@@ -80,7 +76,6 @@ def _moderation_route(action: str, with_reason: bool):
         user = require_user()
         seller = services.get_seller_for(user, seller_id)
         services.moderate(seller, action, user, data.get("reason"))
-        db.session.commit()
         return _full(seller)
 
     view.__name__ = f"{action}_seller"
@@ -114,7 +109,6 @@ def add_certification(data, seller_id):
     user = require_user()
     seller = services.get_seller_for(user, seller_id)
     cert = services.add_certification(seller, user, **data)
-    db.session.commit()
     return services.certification_view(cert)
 
 
@@ -127,7 +121,6 @@ def verify_certification(seller_id, cert_id):
     user = require_user()
     seller = services.get_seller_for(user, seller_id)
     cert = services.verify_certification(seller, cert_id, user)
-    db.session.commit()
     return services.certification_view(cert)
 
 
@@ -139,7 +132,6 @@ def verify_certification(seller_id, cert_id):
 def onboard_household(data, coop_id):
     """Assisted onboarding: the co-op creates an approved household and gets its claim code."""
     seller, code, claim = services.onboard_household(coop_id, require_user(), **data)
-    db.session.commit()
     return {"seller": _full(seller), "claim_code": code, "claim_code_expires_at": claim.expires_at}
 
 
@@ -151,7 +143,6 @@ def new_claim_code(seller_id):
     """A fresh claim code for the household; the previous one stops working."""
     user = require_user()
     code, claim = services.new_claim_code(services.get_seller_for(user, seller_id), user)
-    db.session.commit()
     return {"claim_code": code, "claim_code_expires_at": claim.expires_at}
 
 

@@ -43,7 +43,6 @@ def login():
                 errors = {"_schema": [error_text(exc)]}
             else:
                 start_session(user)
-                db.session.commit()
                 flash(gettext("Welcome, %(name)s.", name=user.full_name), "success")
                 return redirect(safe_next(next_url, _home_of(user)))
     status = 422 if errors else 200
@@ -55,7 +54,6 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     end_session()
-    db.session.commit()
     flash(gettext("You are logged out."), "success")
     return redirect(url_for("web.home"))
 
@@ -80,7 +78,6 @@ def register():
                 db.session.rollback()
                 errors = service_errors(exc) or {"_schema": [error_text(exc)]}
             else:
-                db.session.commit()
                 flash(gettext("Your account is ready."), "success")
                 return redirect(safe_next(request.args.get("next"), url_for("web.home")))
     status = 422 if errors else 200
@@ -103,7 +100,6 @@ def claim():
                 errors = service_errors(exc) if isinstance(exc, ValidationError) else {}
                 errors = errors or {"_schema": [error_text(exc)]}
             else:
-                db.session.commit()
                 flash(gettext("Your password is set. Welcome to your dashboard."), "success")
                 return redirect(url_for("web.dashboard"))
     status = 422 if errors else 200

@@ -24,6 +24,5 @@ def perform(action: Callable[[], Any], success: str) -> bool:
         db.session.rollback()
         flash(error_text(exc), "error")
         return False
-    db.session.commit()
     flash(success, "success")
     return True

@@ -1,8 +1,9 @@
-"""The pages' blueprint: a plain Flask Blueprint, so pages stay out of /api/openapi.json."""
+"""The pages' blueprint: a plain Flask Blueprint (so pages stay out of /api/openapi.json) whose
+views each run as one unit of work."""
 
-from flask import Blueprint
+from ..unit_of_work import TransactionalBlueprint
 
-bp = Blueprint(
+bp = TransactionalBlueprint(
     "web",
     __name__,
     template_folder="templates",

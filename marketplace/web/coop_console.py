@@ -177,7 +177,6 @@ def onboard(coop_id: int):
                 db.session.rollback()
                 errors = service_errors(exc) or {"_schema": [error_text(exc)]}
             else:
-                db.session.commit()
                 return _slip(coop, seller, code, claim)
     return render_template(
         "web/onboard.html",
@@ -216,7 +215,6 @@ def new_claim_code(coop_id: int, seller_id: int):
     if seller.coop_id != coop.id:
         raise Forbidden("This household belongs to another co-op.")
     code, claim = sellers.new_claim_code(seller, user)
-    db.session.commit()
     return _slip(coop, seller, code, claim)
 
 

@@ -98,7 +98,6 @@ def new_product():
             db.session.rollback()
             errors = service_errors(exc) or {"_schema": [error_text(exc)]}
         else:
-            db.session.commit()
             flash(gettext("Listing saved: the co-op reviews it before it goes on sale."), "success")
             return redirect(url_for("web.dashboard", _anchor=f"product-{product.id}"))
     return _product_form("web/product_form.html", form=request.form, errors=errors, status=422)
@@ -145,7 +144,6 @@ def edit_product(product_id: int):
                 raise
             errors = {"_schema": [error_text(exc)]}
         else:
-            db.session.commit()
             if product.status != status_before:
                 flash(
                     gettext("Saved. Changed listings are reviewed by the co-op again."), "success"

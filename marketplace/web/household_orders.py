@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from ..extensions import db
 from ..http import paginate
 from ..orders import services as orders
 from ..orders.models import SELLER_ORDER_STATUSES
@@ -29,8 +28,7 @@ def seller_orders():
     if status not in SELLER_ORDER_STATUSES:
         status = None
     query = orders.seller_orders_of(user, status)
-    if orders.expire_overdue_for_household(user):
-        db.session.commit()
+    orders.expire_overdue_for_household(user)
     result = paginate(query, page_number(), PER_PAGE)
     result["items"] = [orders.seller_order_detail(so) for so in result["items"]]
     return render_template(

@@ -58,7 +58,6 @@ def profile():
                 db.session.rollback()
                 errors = service_errors(exc) or {"_schema": [error_text(exc)]}
             else:
-                db.session.commit()
                 flash(gettext("Profile saved."), "success")
                 return redirect(url_for("web.dashboard"))
     province = _int_or_none(form.get("province_code"))

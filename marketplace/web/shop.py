@@ -247,8 +247,7 @@ def _int_or_none(value) -> int | None:
 def my_orders():
     """The orders I bought, newest first, with their statuses."""
     user = page_user()
-    if orders.expire_overdue_for(user):
-        db.session.commit()
+    orders.expire_overdue_for(user)
     status = request.args.get("status") or None
     if status not in ORDER_STATUSES:
         status = None
@@ -264,7 +263,6 @@ def order_page(order_id: int):
     user = page_user()
     order = orders.get_order_for(user, order_id)
     view = orders.order_view(order, user)
-    db.session.commit()  # a lazily expired order
     return render_template("web/order.html", o=view, is_buyer=order.buyer_id == user.id)
 
 
