@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-sqlite test-postgres lint format bench venv clean translations
+.PHONY: run test test-sqlite test-postgres lint format bench venv clean translations api-docs
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: venv
 ## make translations: extract the pages' messages, merge tools/vi_messages.py, compile the .mo
 translations: venv
 	$(BIN)/python tools/translate.py
+
+## make api-docs: regenerate docs/api.md from the app's OpenAPI document (/api/openapi.json)
+api-docs: venv
+	$(BIN)/python tools/api_reference.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

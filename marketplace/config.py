@@ -1,6 +1,6 @@
 """The one place that reads the environment.
 
-Every variable of DESIGN.md "Configuration" is read here and nowhere else; the rest of the app reads
+Every variable of README.md "Configuration" is read here and nowhere else; the rest of the app reads
 ``current_app.config``.
 """
 
