@@ -35,6 +35,13 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.json.ensure_ascii = False
     _configure_logging(app)
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite has one write lock: a writer waits up to 30 s for another to commit (one may
+        # hold it across a payment provider's call) instead of pysqlite's 5 s.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
+            app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+        )
+        options["connect_args"] = {"timeout": 30, **options.get("connect_args", {})}
     app.url_map.converters["int"] = IdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
@@ -92,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from .audit.cli import audit_cli
     from .auth.cli import users_cli
     from .orders.cli import orders_cli
     from .search.cli import search_cli
@@ -101,6 +109,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(orders_cli)
+    app.cli.add_command(audit_cli)
 
 
 def _register_request_hooks(app: Flask) -> None:

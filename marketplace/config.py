@@ -71,6 +71,8 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "PORT": _int(env, "PORT", 8000),
         # Fixed settings (not environment variables).
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # (connect, read) seconds for each call to the payment provider (then retried).
+        "STRIPE_TIMEOUT": (3.05, 15),
         "TOKEN_TTL_HOURS": 24 * 14,
         # werkzeug's scrypt at its default cost; the test suite lowers it to stay fast.
         "PASSWORD_HASH_METHOD": "scrypt",

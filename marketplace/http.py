@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 import flask_smorest
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, func, select
@@ -46,7 +48,7 @@ class Blueprint(flask_smorest.Blueprint):
 
     def add_url_rule(self, rule, endpoint=None, view_func=None, *args, **kwargs):
         if view_func is not None:
-            view_func = in_transaction(view_func)
+            view_func = in_transaction(_caller_checked_first(view_func))
         super().add_url_rule(rule, endpoint, view_func, *args, **kwargs)
 
     def arguments(self, schema, *args, **kwargs):
@@ -63,6 +65,22 @@ class Blueprint(flask_smorest.Blueprint):
             return func
 
         return decorator
+
+
+def _caller_checked_first(view):
+    """Authentication (401) and role (403) before the body and query are parsed (400, 422): the
+    decorators ``login_required``/``admin_required`` name their check on the view
+    (``check_caller``), and functools.wraps carries it out through the argument decorators."""
+    check = getattr(view, "check_caller", None)
+    if check is None:
+        return view
+
+    @wraps(view)
+    def checked(*args, **kwargs):
+        check()
+        return view(*args, **kwargs)
+
+    return checked
 
 
 MAX_PER_PAGE = 100

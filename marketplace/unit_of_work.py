@@ -11,6 +11,7 @@ transactions so that no row lock is held while the payment provider is called.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -32,10 +33,14 @@ def transaction() -> Iterator[None]:
     commands and jobs that work through many independent items use one per item."""
     try:
         yield
+        db.session.commit()
     except BaseException:
-        db.session.rollback()
+        db.session.info.pop(_AFTER_COMMIT, None)
+        # A connection that died cannot roll back; the request's teardown discards it, and the
+        # error that ended the unit of work is the one to report.
+        with contextlib.suppress(Exception):
+            db.session.rollback()
         raise
-    db.session.commit()
     _run_after_commit()
 
 

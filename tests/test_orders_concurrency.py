@@ -62,7 +62,7 @@ def test_checkout_statements_do_not_grow_with_the_items_beyond_the_stock_updates
         assert five - one == 4 * 3 + 1, counts
 
 
-@pg_only()
+@pytest.mark.races
 def test_sixty_buyers_race_for_the_last_ten_units_and_exactly_ten_are_sold(app, api, shop):
     last = new_product(
         shop.household, shop.world.coop_admin, name="Vải thiều cuối vụ", stock_quantity=10
@@ -95,7 +95,7 @@ def test_sixty_buyers_race_for_the_last_ten_units_and_exactly_ten_are_sold(app, 
         assert lowest == 0
 
 
-@pg_only()
+@pytest.mark.races
 def test_two_hundred_buyers_for_the_last_ten_units_never_oversell(app, api, shop):
     last = new_product(shop.household, shop.world.coop_admin, name="Nhãn muộn", stock_quantity=10)
     buyers = [new_user(api, f"Người mua {i}") for i in range(20)]
@@ -108,7 +108,7 @@ def test_two_hundred_buyers_for_the_last_ten_units_never_oversell(app, api, shop
         assert db.session.get(Product, last["id"]).stock_quantity == 0
 
 
-@pg_only()
+@pytest.mark.races
 def test_orders_locking_the_same_products_in_any_order_do_not_deadlock(app, api, shop):
     a, b = shop.lychee, shop.longan  # stock 100 and 20
     buyers = [new_user(api, f"Khách {i}") for i in range(4)]
@@ -129,7 +129,7 @@ def test_orders_locking_the_same_products_in_any_order_do_not_deadlock(app, api,
     assert stock_of(app, a["id"]) == 100 - made and stock_of(app, b["id"]) == 0
 
 
-@pg_only()
+@pytest.mark.races
 def test_buyer_cancel_and_household_shipment_race_and_only_one_wins(app, shop):
     for _ in range(5):
         order = shop.buyer.api.post("/orders", order_body([(shop.lychee["id"], 2)])).get_json()
@@ -164,7 +164,7 @@ class TestCardRaces:
     def app_config(self, app_config, stripe_config):
         return {**app_config, **stripe_config}
 
-    @pg_only()
+    @pytest.mark.races
     def test_concurrent_cancels_of_a_paid_order_refund_once(self, app, shop):
         order = shop.buyer.api.post(
             "/orders", order_body([(shop.lychee["id"], 3)], "card", CARD_OK)

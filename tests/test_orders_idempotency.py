@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from marketplace.clock import utcnow
 from marketplace.extensions import db
-from marketplace.orders.checkout import fingerprint
+from marketplace.orders.idempotency import fingerprint
 from marketplace.orders.models import IdempotencyRecord, Order
 from marketplace.payments.models import Payment
 from tests.conftest import pg_only

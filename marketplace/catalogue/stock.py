@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..auth.models import User
 from ..errors import InsufficientStock
 from ..extensions import db
+from ..row_locks import for_update
 from ..search.changes import products_changed
 from .models import Product, StockMovement
 
@@ -70,7 +71,7 @@ def lock_products(query) -> dict[int, Product]:
     """Run a Product query with row locks taken in product-id order (no deadlocks between orders)."""
     return {
         p.id: p for p in db.session.scalars(query.order_by(Product.id).with_for_update(of=Product))
-    }
+    }  # SQLite ignores the lock: reserve_stock's conditional UPDATEs keep stock from going below 0
 
 
 def shortages(quantities: Mapping[int, int], products: Mapping[int, Product]) -> list[dict]:
@@ -89,7 +90,11 @@ def set_stock(product: Product, quantity: int, reason: str, actor: User | None =
     not from one that a concurrent order has already changed.
     """
     current = db.session.scalar(
-        select(Product.stock_quantity).where(Product.id == product.id).with_for_update()
+        for_update(
+            select(Product.stock_quantity).where(Product.id == product.id),
+            "products",
+            [product.id],
+        )
     )
     if quantity != current:
         _apply(product.id, quantity - current, reason, actor, None)

@@ -8,7 +8,7 @@ from ..errors import AppError
 from ..payments.stripe_client import StripeClient
 from ..unit_of_work import TransactionalGroup, transaction
 from . import services
-from .checkout import forget_keys
+from .idempotency import forget_keys
 
 log = logging.getLogger("marketplace.orders")
 

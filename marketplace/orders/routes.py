@@ -2,9 +2,10 @@ from flask import jsonify, request
 from marshmallow import Schema, fields, validate
 
 from ..auth.access import login_required, require_user
-from ..http import Blueprint, page_of, paginate
-from . import services
-from .checkout import checkout
+from ..errors import ErrorSchema
+from ..http import Blueprint, page_of
+from . import idempotency, payment_events, services  # noqa: F401  (payment_events: handlers)
+from .checkout import checkout, declined_error
 from .schemas import (
     OrderCancelSchema,
     OrderCreateSchema,
@@ -30,6 +31,24 @@ class IdempotencyHeaderSchema(Schema):
     )
 
 
+_order_schema = OrderSchema()
+_error_schema = ErrorSchema()
+
+
+def place_order_once(user, data, body, key, expected_prices=None) -> tuple[int, dict]:
+    """Check out once per Idempotency-Key: 201 with the order, or 402 naming a declined one."""
+
+    def place() -> tuple[int, dict, int]:
+        result = checkout(user, data, key=key, expected_prices=expected_prices)
+        if result.declined is None:
+            return 201, _order_schema.dump(result.order), result.order.id
+        error = declined_error(result)
+        answer = {"error": {"code": error.code, "message": error.message, "details": error.details}}
+        return 402, _error_schema.dump(answer), result.order.id
+
+    return idempotency.once(user.id, key, body, place, _order_schema.dump)
+
+
 @blp.route("/orders", methods=["POST"])
 @blp.arguments(IdempotencyHeaderSchema, location="headers")
 @blp.arguments(OrderCreateSchema)
@@ -38,10 +57,10 @@ class IdempotencyHeaderSchema(Schema):
 @login_required
 def create_order(headers, data):
     """Check out: reserve every item or none, split per household, pay by card or on delivery."""
-    status, body = checkout(
+    status, body = place_order_once(
         require_user(), data, request.get_json(silent=True), headers.get("idempotency_key")
     )
-    response = jsonify(body)
+    response = jsonify(body)  # already serialised: the stored answer of an Idempotency-Key
     response.status_code = status
     return response
 
@@ -54,11 +73,7 @@ def create_order(headers, data):
 def list_orders(args):
     """Orders the caller bought; for households and co-op admins also the orders holding their
     seller orders, showing only those parts."""
-    user = require_user()
-    services.expire_overdue_for(user)
-    page = paginate(services.orders_for(user, args.get("status")), args["page"], args["per_page"])
-    page["items"] = [services.order_view(order, user) for order in page["items"]]
-    return page
+    return services.list_orders(require_user(), args.get("status"), args["page"], args["per_page"])
 
 
 @blp.route("/orders/<int:order_id>", methods=["GET"])
@@ -67,12 +82,7 @@ def list_orders(args):
 @login_required
 def get_order(order_id):
     """An order: the buyer sees all of it; a household or co-op admin only its seller orders."""
-    user = require_user()
-    order = services.get_order_for(user, order_id)
-    if order.buyer_id == user.id:
-        services.refresh_card_payment(order)
-    view = services.order_view(order, user)
-    return view
+    return services.show_order(require_user(), order_id)
 
 
 @blp.route("/orders/<int:order_id>/cancel", methods=["POST"])
@@ -82,10 +92,7 @@ def get_order(order_id):
 @login_required
 def cancel_order(data, order_id):
     """The buyer cancels before anything shipped: stock back, card payments refunded in full."""
-    user = require_user()
-    order = services.cancel_order(user, services.get_order_for(user, order_id), data.get("reason"))
-    view = services.order_view(order, user)
-    return view
+    return services.cancel_order_by_buyer(require_user(), order_id, data.get("reason"))
 
 
 @blp.route("/seller/orders", methods=["GET"])
@@ -95,27 +102,15 @@ def cancel_order(data, order_id):
 @login_required
 def list_seller_orders(args):
     """The caller's household's seller orders, newest first, with where to ship."""
-    user = require_user()
-    query = services.seller_orders_of(user, args.get("status"))
-    services.expire_overdue_for_household(user)
-    page = paginate(query, args["page"], args["per_page"])
-    page["items"] = [services.seller_order_detail(so) for so in page["items"]]
-    return page
+    return services.list_seller_orders(
+        require_user(), args.get("status"), args["page"], args["per_page"]
+    )
 
 
 def _seller_action(action: str, schema, doc: str):
     def view(*args, seller_order_id):
         data = args[0] if args else {}
-        user = require_user()
-        seller_order = services.get_seller_order_for(user, seller_order_id)
-        if action == "ship":
-            services.ship(user, seller_order, data.get("carrier"), data.get("tracking_number"))
-        elif action == "deliver":
-            services.deliver(user, seller_order)
-        else:
-            services.cancel_part(user, seller_order, data["reason"])
-        view_ = services.seller_order_detail(seller_order)
-        return view_
+        return services.act_on_seller_order(require_user(), seller_order_id, action, **data)
 
     view.__name__ = f"{action}_seller_order"
     view.__doc__ = doc

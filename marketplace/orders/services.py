@@ -1,7 +1,9 @@
-"""Orders: checkout, the two state machines, who sees what, cancellations, expiry.
+"""Orders: checkout, the two state machines, who sees what, cancellations, expiry, and the
+use cases that the API routes and the pages both call (one function per user action).
 
-Every change to an existing order locks its row first (PostgreSQL `FOR UPDATE`), so a buyer's
-cancel, a household's shipment, a webhook and the expiry job never interleave on one order.
+Every change to an existing order locks its row first (PostgreSQL `FOR UPDATE`; SQLite's write
+lock, row_locks.py), and every status change is a compare-and-set (state.py), so a buyer's cancel,
+a household's shipment, a webhook and the expiry job never interleave on one order.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, or_, select, true
+from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..auth.models import User
@@ -23,6 +26,7 @@ from ..clock import VIETNAM, utcnow
 from ..coops.services import can_moderate
 from ..errors import (
     AppError,
+    Conflict,
     Forbidden,
     InsufficientStock,
     InvalidTransition,
@@ -30,11 +34,15 @@ from ..errors import (
     ValidationError,
 )
 from ..extensions import db
+from ..http import paginate
 from ..payments import services as payments
-from ..payments.models import Payment
+from ..payments.models import PAYMENTS, Payment
 from ..places import check_place
+from ..row_locks import for_update
 from ..sellers.models import Seller
+from ..state import StateMachine
 from .models import Order, OrderLine, SellerOrder
+from .views import OrderPart, SellerOrderPart
 
 # Order state machine: (status, action) → new status. Anything else is 409 invalid_transition.
 ORDER_TRANSITIONS: dict[tuple[str, str], str] = {
@@ -56,19 +64,13 @@ SELLER_ORDER_TRANSITIONS: dict[tuple[str, str], str] = {
     ("confirmed", "cancel"): "cancelled",
 }
 OPEN_FOR_HOUSEHOLDS = ("placed", "paid")  # orders whose seller orders households work on
+ORDERS = StateMachine("an order", ORDER_TRANSITIONS)
+SELLER_ORDERS = StateMachine("a seller order", SELLER_ORDER_TRANSITIONS)
+# A buyer may keep this many unpaid card orders holding the same product at once (3-D Secure
+# never completed would otherwise let one buyer hold all of a product's stock).
+MAX_UNPAID_PER_PRODUCT = 2
 
 _NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I look-alikes
-
-
-def _move(obj: Order | SellerOrder, table: dict[tuple[str, str], str], action: str) -> None:
-    new_status = table.get((obj.status, action))
-    if new_status is None:
-        what = "an order" if isinstance(obj, Order) else "a seller order"
-        raise InvalidTransition(
-            f"Cannot {action} {what} in status '{obj.status}'.",
-            {"status": obj.status, "action": action},
-        )
-    obj.status = new_status
 
 
 def new_order_number() -> str:
@@ -96,12 +98,53 @@ def _check_items(buyer: User, items: list[dict], products: dict[int, Product]) -
         raise ValidationError(details={"items": errors})
 
 
-def place_order(buyer: User, data: dict[str, Any]) -> Order:
+def _check_prices(products: dict[int, Product], expected: Mapping[int, int]) -> None:
+    """The buyer was shown these unit prices (the checkout page): a price changed since then stops
+    the checkout, so nobody is charged a price they never saw."""
+    changed = [
+        {"product_id": pid, "expected": price, "current": products[pid].unit_price_vnd}
+        for pid, price in sorted(expected.items())
+        if pid in products and products[pid].unit_price_vnd != price
+    ]
+    if changed:
+        raise Conflict("A price changed since you saw it; check the new price.", {"items": changed})
+
+
+def _check_unpaid(buyer: User, product_ids: list[int]) -> None:
+    """At most MAX_UNPAID_PER_PRODUCT unpaid orders of one buyer may hold the same product."""
+    held = db.session.execute(
+        select(OrderLine.product_id, func.count(func.distinct(Order.id)))
+        .join(SellerOrder, OrderLine.seller_order_id == SellerOrder.id)
+        .join(Order, SellerOrder.order_id == Order.id)
+        .where(
+            Order.buyer_id == buyer.id,
+            Order.status == "awaiting_payment",
+            Order.expires_at > utcnow(),
+            OrderLine.product_id.in_(product_ids),
+        )
+        .group_by(OrderLine.product_id)
+    ).all()
+    over = [
+        {"product_id": pid, "unpaid_orders": count}
+        for pid, count in held
+        if count >= MAX_UNPAID_PER_PRODUCT
+    ]
+    if over:
+        raise Conflict(
+            "You already have unpaid orders holding this product: pay or cancel them first.",
+            {"items": over},
+        )
+
+
+def place_order(
+    buyer: User, data: dict[str, Any], expected_prices: Mapping[int, int] | None = None
+) -> Order:
     """Validate the items, reserve their stock (all or nothing) and write the order, its seller
     orders (one per household, prices copied), lines and payment record. Flushes, never commits.
 
     Cash on delivery: order `placed`, seller orders `confirmed`. Card: order `awaiting_payment`
-    until the provider answers, holding the stock until `expires_at`.
+    until the provider answers, holding the stock until `expires_at`. ``expected_prices``: the
+    unit prices the buyer was shown ({product_id: VND}); any other price is 409 ``conflict``.
     """
     address = data["shipping_address"]
     place_errors = check_place(address["province_code"], address["ward_code"])
@@ -116,6 +159,10 @@ def place_order(buyer: User, data: dict[str, Any]) -> Order:
         .options(contains_eager(Product.seller))
     )
     _check_items(buyer, items, products)
+    if expected_prices:
+        _check_prices(products, expected_prices)
+    if data["payment_method"] != "cod":
+        _check_unpaid(buyer, list(quantities))
     short = stock.shortages(quantities, products)
     if short:
         raise InsufficientStock("Not enough stock for some items.", {"items": short})
@@ -145,7 +192,7 @@ def place_order(buyer: User, data: dict[str, Any]) -> Order:
                 order=order, seller=product.seller, status="pending", subtotal_vnd=0
             )
             if not card:
-                _move(seller_order, SELLER_ORDER_TRANSITIONS, "confirm")
+                SELLER_ORDERS.move(seller_order, "confirm")
         line_total = product.unit_price_vnd * item["quantity"]
         seller_order.lines.append(
             OrderLine(
@@ -175,14 +222,20 @@ def place_order(buyer: User, data: dict[str, Any]) -> Order:
 
 
 def lock_order(order_id: int, *, skip_locked: bool = False) -> Order | None:
-    """The order, its seller orders, lines and payment re-read under a row lock.
+    """The order, its seller orders, lines and payment re-read under a row lock (SQLite: the
+    database write lock), so what follows sees the latest committed state.
 
-    ``skip_locked``: None instead of waiting when another transaction holds the order.
+    ``skip_locked``: None instead of waiting when another transaction holds the order
+    (PostgreSQL; SQLite waits for its one write lock).
     """
     order = db.session.scalar(
-        _with_relations(select(Order).where(Order.id == order_id))
-        .with_for_update(of=Order, skip_locked=skip_locked)
-        .execution_options(populate_existing=True)
+        for_update(
+            _with_relations(select(Order).where(Order.id == order_id)),
+            "orders",
+            [order_id],
+            of=Order,
+            skip_locked=skip_locked,
+        ).execution_options(populate_existing=True)
     )
     if order is None and not skip_locked:
         raise NotFound("No such order.")
@@ -198,38 +251,42 @@ def _release(order: Order, seller_orders: list[SellerOrder], why: str) -> None:
         stock.release_stock(quantities, reason=f"{why} {order.number}", order_id=order.id)
 
 
+def _cancel_parts(order: Order, parts: list[SellerOrder], reason: str | None) -> None:
+    now = utcnow()
+    for seller_order in parts:
+        SELLER_ORDERS.move(seller_order, "cancel", cancelled_at=now, cancel_reason=reason)
+
+
 def mark_paid(order: Order) -> None:
     """The card payment succeeded: order `paid`, every seller order `confirmed`."""
-    _move(order, ORDER_TRANSITIONS, "pay")
-    order.expires_at = None
+    ORDERS.move(order, "pay", expires_at=None)
     for seller_order in order.seller_orders:
-        _move(seller_order, SELLER_ORDER_TRANSITIONS, "confirm")
+        SELLER_ORDERS.move(seller_order, "confirm")
 
 
-def _close_unpaid(order: Order, action: str, payment_status: str, why: str) -> None:
-    _move(order, ORDER_TRANSITIONS, action)
+def _close_unpaid(order: Order, action: str, why: str) -> None:
+    ORDERS.move(order, action)
     open_parts = [so for so in order.seller_orders if so.status != "cancelled"]
-    for seller_order in open_parts:
-        _move(seller_order, SELLER_ORDER_TRANSITIONS, "cancel")
-        seller_order.cancelled_at = utcnow()
-    if order.payment.status not in ("failed", "expired"):
-        order.payment.status = payment_status
+    _cancel_parts(order, open_parts, None)
+    payments.close_unpaid(order.payment, action)
     _release(order, open_parts, why)
 
 
 def mark_payment_failed(order: Order) -> None:
     """Declined: order `payment_failed`, seller orders cancelled, stock released."""
-    _close_unpaid(order, "fail", "failed", "Payment failed for order")
+    _close_unpaid(order, "fail", "Payment failed for order")
 
 
 def apply_intent(order: Order, intent: dict[str, Any]) -> str:
     """Bring a locked order in line with its PaymentIntent; returns the intent's outcome.
 
-    A success for an order no longer waiting (expired, failed) is refunded in full at once.
+    A success for an order no longer waiting (expired, failed) is refunded in full at once; a
+    success for a payment already refunded or settled changes nothing (a refunded payment never
+    goes back to `succeeded`).
     """
     payment = order.payment
     if order.status != "awaiting_payment":
-        if intent.get("status") == "succeeded" and order.status in ("expired", "payment_failed"):
+        if intent.get("status") == "succeeded" and PAYMENTS.allows(payment.status, "succeed_late"):
             if intent.get("id") and not payment.provider_id:
                 payment.provider_id = intent["id"]
             refund_late_payment(order)
@@ -246,7 +303,7 @@ def apply_intent(order: Order, intent: dict[str, Any]) -> str:
 def refund_late_payment(order: Order) -> None:
     """Money arrived for an order that no longer holds stock: give it all back."""
     payment = order.payment
-    payment.status = "succeeded"
+    PAYMENTS.move(payment, "succeed_late")
     payments.refund(
         payment,
         payment.amount_vnd,
@@ -274,7 +331,7 @@ def expire_order(order_id: int, now: dt.datetime | None = None) -> bool:
     order = lock_order(order_id, skip_locked=True)
     if order is None or not _overdue(order, now):
         return False
-    _close_unpaid(order, "expire", "expired", "Reservation expired for order")
+    _close_unpaid(order, "expire", "Reservation expired for order")
     db.session.flush()
     return True
 
@@ -328,7 +385,7 @@ def _with_relations(query: Select) -> Select:
     return query.options(
         selectinload(Order.seller_orders).selectinload(SellerOrder.lines),
         selectinload(Order.seller_orders).joinedload(SellerOrder.seller),
-        selectinload(Order.payment),
+        selectinload(Order.payment).selectinload(Payment.refunds),
     )
 
 
@@ -348,11 +405,6 @@ def expire_overdue_holding(product_ids: list[int]) -> int:
         .where(OrderLine.product_id.in_(product_ids))
     )
     return expire_overdue(Order.id.in_(holding))
-
-
-def expire_overdue_for(user: User) -> int:
-    """The lazy expiry behind GET /orders: overdue orders the user may see."""
-    return expire_overdue(_orders_scope(user))
 
 
 def get_order_for(user: User, order_id: int) -> Order:
@@ -400,70 +452,12 @@ def sees_seller_order(user: User, seller_order: SellerOrder) -> bool:
     )
 
 
-def payment_view(payment: Payment) -> dict[str, Any]:
-    return {
-        "method": payment.method,
-        "status": payment.status,
-        "provider_id": payment.provider_id,
-        "amount_vnd": payment.amount_vnd,
-        "refunded_vnd": payment.refunded_vnd,
-        "next_action": payment.next_action,
-        "failure_code": payment.failure_code,
-    }
-
-
-def seller_order_view(seller_order: SellerOrder) -> dict[str, Any]:
-    return {
-        "id": seller_order.id,
-        "seller": seller_order.seller,
-        "status": seller_order.status,
-        "subtotal_vnd": seller_order.subtotal_vnd,
-        "carrier": seller_order.carrier,
-        "tracking_number": seller_order.tracking_number,
-        "cancel_reason": seller_order.cancel_reason,
-        "shipped_at": seller_order.shipped_at,
-        "delivered_at": seller_order.delivered_at,
-        "cancelled_at": seller_order.cancelled_at,
-        "lines": seller_order.lines,
-    }
-
-
-def order_view(order: Order, user: User | None = None) -> dict[str, Any]:
-    """The dict behind OrderSchema; a household or co-op admin sees only its seller orders."""
-    parts = order.seller_orders
-    if user is not None and not sees_whole_order(user, order):
-        parts = [so for so in parts if sees_seller_order(user, so)]
-    return {
-        "id": order.id,
-        "number": order.number,
-        "status": order.status,
-        "payment": payment_view(order.payment),
-        "items_total_vnd": order.items_total_vnd,
-        "total_vnd": order.total_vnd,
-        "seller_orders": [seller_order_view(so) for so in parts],
-        "shipping_address": order.shipping_address,
-        "note": order.note,
-        "expires_at": order.expires_at,
-        "created_at": order.created_at,
-        "updated_at": order.updated_at,
-    }
-
-
-def seller_order_detail(seller_order: SellerOrder) -> dict[str, Any]:
-    order = seller_order.order
-    return {
-        **seller_order_view(seller_order),
-        "created_at": seller_order.created_at,
-        "order": {
-            "id": order.id,
-            "number": order.number,
-            "status": order.status,
-            "payment": payment_view(order.payment),
-            "shipping_address": order.shipping_address,
-            "note": order.note,
-            "created_at": order.created_at,
-        },
-    }
+def as_seen_by(user: User, order: Order) -> Order | OrderPart:
+    """The order as ``user`` may see it: all of it for its buyer (and platform admins); for a
+    household or co-op admin only their seller orders, with amounts of those parts only."""
+    if sees_whole_order(user, order):
+        return order
+    return OrderPart(order, [so for so in order.seller_orders if sees_seller_order(user, so)])
 
 
 def seller_orders_of(user: User, status: str | None = None) -> Select:
@@ -474,18 +468,10 @@ def seller_orders_of(user: User, status: str | None = None) -> Select:
     if status:
         query = query.where(SellerOrder.status == status)
     return query.options(
-        joinedload(SellerOrder.order).selectinload(Order.payment),
+        joinedload(SellerOrder.order).selectinload(Order.payment).selectinload(Payment.refunds),
         joinedload(SellerOrder.seller),
         selectinload(SellerOrder.lines),
     ).order_by(SellerOrder.created_at.desc(), SellerOrder.id.desc())
-
-
-def expire_overdue_for_household(user: User) -> int:
-    if user.seller is None:
-        return 0
-    return expire_overdue(
-        Order.id.in_(select(SellerOrder.order_id).where(SellerOrder.seller_id == user.seller.id))
-    )
 
 
 def get_seller_order_for(user: User, seller_order_id: int) -> SellerOrder:
@@ -497,6 +483,58 @@ def get_seller_order_for(user: User, seller_order_id: int) -> SellerOrder:
     if seller_order is None or not sees_seller_order(user, seller_order):
         raise NotFound("No such seller order.")
     return seller_order
+
+
+# ---- use cases: what the API routes and the pages call ------------------------------------
+
+
+def list_orders(user: User, status: str | None, page: int, per_page: int) -> dict[str, Any]:
+    """GET /orders and "my orders": overdue unpaid orders expire first; each order as the user
+    may see it."""
+    expire_overdue(_orders_scope(user))
+    result = paginate(orders_for(user, status), page, per_page)
+    result["items"] = [as_seen_by(user, order) for order in result["items"]]
+    return result
+
+
+def show_order(user: User, order_id: int) -> Order | OrderPart:
+    """GET /orders/{id} and the order page: expired lazily when overdue; the buyer's view asks
+    the provider about a card payment still waiting (3-D Secure) in case the webhook is late."""
+    order = get_order_for(user, order_id)
+    if order.buyer_id == user.id:
+        refresh_card_payment(order)
+    return as_seen_by(user, order)
+
+
+def list_seller_orders(user: User, status: str | None, page: int, per_page: int) -> dict[str, Any]:
+    """GET /seller/orders and the household's orders page: overdue unpaid orders expire first."""
+    query = seller_orders_of(user, status)
+    expire_overdue(
+        Order.id.in_(select(SellerOrder.order_id).where(SellerOrder.seller_id == user.seller.id))
+    )
+    result = paginate(query, page, per_page)
+    result["items"] = [SellerOrderPart(so) for so in result["items"]]
+    return result
+
+
+def cancel_order_by_buyer(user: User, order_id: int, reason: str | None = None):
+    """POST /orders/{id}/cancel and the order page's cancel button."""
+    order = cancel_order(user, get_order_for(user, order_id), reason)
+    return as_seen_by(user, order)
+
+
+def act_on_seller_order(user: User, seller_order_id: int, action: str, **data) -> SellerOrderPart:
+    """POST /seller-orders/{id}/ship | deliver | cancel and the household's buttons."""
+    seller_order = get_seller_order_for(user, seller_order_id)
+    if action == "ship":
+        ship(user, seller_order, data.get("carrier"), data.get("tracking_number"))
+    elif action == "deliver":
+        deliver(user, seller_order)
+    elif action == "cancel":
+        cancel_part(user, seller_order, data["reason"])
+    else:  # pragma: no cover - the routes name only these
+        raise ValueError(action)
+    return SellerOrderPart(seller_order)
 
 
 # ---- buyer and household actions ----------------------------------------------------------
@@ -512,19 +550,15 @@ def cancel_order(user: User, order: Order, reason: str | None = None) -> Order:
             "Part of this order has shipped; it can no longer be cancelled.",
             {"status": order.status, "action": "cancel"},
         )
-    _move(order, ORDER_TRANSITIONS, "cancel")
+    ORDERS.move(order, "cancel")
     open_parts = [so for so in order.seller_orders if so.status != "cancelled"]
-    now = utcnow()
-    for seller_order in open_parts:
-        _move(seller_order, SELLER_ORDER_TRANSITIONS, "cancel")
-        seller_order.cancelled_at = now
-        seller_order.cancel_reason = reason or "Cancelled by the buyer"
+    _cancel_parts(order, open_parts, reason or "Cancelled by the buyer")
     payment = order.payment
     if payment.method == "cod":
-        payment.status = "cancelled"
+        PAYMENTS.move(payment, "cancel")
     else:
-        # The provider is called before the stock rows are touched: no product lock is held
-        # during the network call.
+        # The statuses above moved first (compare-and-set): a second cancel racing this one has
+        # already failed before the provider is called. No product lock is held during the call.
         payments.refund(
             payment,
             payments.refundable_vnd(payment),
@@ -548,21 +582,24 @@ def _finish_if_done(order: Order) -> None:
     statuses = {so.status for so in order.seller_orders}
     payment = order.payment
     if statuses == {"cancelled"}:
-        _move(order, ORDER_TRANSITIONS, "cancel")
+        ORDERS.move(order, "cancel")
         if payment.method == "cod":
-            payment.status = "cancelled"
+            PAYMENTS.move(payment, "cancel")
     elif statuses <= {"delivered", "cancelled"}:
-        _move(order, ORDER_TRANSITIONS, "complete")
+        ORDERS.move(order, "complete")
         if payment.method == "cod":
-            payment.status = "collected"
+            PAYMENTS.move(payment, "collect")
 
 
 def ship(user: User, seller_order: SellerOrder, carrier=None, tracking_number=None) -> SellerOrder:
     _own_part(user, seller_order)
-    _move(seller_order, SELLER_ORDER_TRANSITIONS, "ship")
-    seller_order.carrier = carrier or None
-    seller_order.tracking_number = tracking_number or None
-    seller_order.shipped_at = utcnow()
+    SELLER_ORDERS.move(
+        seller_order,
+        "ship",
+        carrier=carrier or None,
+        tracking_number=tracking_number or None,
+        shipped_at=utcnow(),
+    )
     db.session.flush()
     return seller_order
 
@@ -570,8 +607,7 @@ def ship(user: User, seller_order: SellerOrder, carrier=None, tracking_number=No
 def deliver(user: User, seller_order: SellerOrder) -> SellerOrder:
     """Delivered (cash collected for COD); the last delivery completes the order."""
     order = _own_part(user, seller_order)
-    _move(seller_order, SELLER_ORDER_TRANSITIONS, "deliver")
-    seller_order.delivered_at = utcnow()
+    SELLER_ORDERS.move(seller_order, "deliver", delivered_at=utcnow())
     if order.payment.method == "cod":
         order.payment.collected_vnd += seller_order.subtotal_vnd
     _finish_if_done(order)
@@ -587,9 +623,7 @@ def cancel_part(user: User, seller_order: SellerOrder, reason: str) -> SellerOrd
             f"The order is '{order.status}'; only placed or paid orders can be cancelled in part.",
             {"status": seller_order.status, "action": "cancel"},
         )
-    _move(seller_order, SELLER_ORDER_TRANSITIONS, "cancel")
-    seller_order.cancelled_at = utcnow()
-    seller_order.cancel_reason = reason
+    _cancel_parts(order, [seller_order], reason)
     if order.payment.method == "card":
         payments.refund(
             order.payment,

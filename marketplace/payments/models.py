@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import UTCDateTime, utcnow
 from ..extensions import db
-from ..orders.models import Order, SellerOrder
+from ..state import StateMachine
 
-# card: pending → requires_action | succeeded | failed | expired; succeeded → partially_refunded
-#       → refunded. cod: pending_collection → collected | cancelled.
+if TYPE_CHECKING:  # payments never import orders at run time: orders use payments
+    from ..orders.models import Order, SellerOrder
+
 PAYMENT_STATUSES = (
     "pending",
     "requires_action",
@@ -26,6 +28,37 @@ PAYMENT_STATUSES = (
     "collected",
     "cancelled",
 )
+
+
+# Payment state machine: (status, action) → new status.
+PAYMENTS = StateMachine(
+    "a payment",
+    {
+        # card: the PaymentIntent's answers while the order awaits payment
+        **{
+            (status, action): target
+            for status in ("pending", "requires_action", "processing")
+            for action, target in (
+                ("require_action", "requires_action"),
+                ("process", "processing"),
+                ("succeed", "succeeded"),
+                ("fail", "failed"),
+                ("expire", "expired"),
+            )
+        },
+        # money that arrived after the order gave its stock back: recorded, then refunded at once
+        ("failed", "succeed_late"): "succeeded",
+        ("expired", "succeed_late"): "succeeded",
+        ("succeeded", "refund_part"): "partially_refunded",
+        ("succeeded", "refund_all"): "refunded",
+        ("partially_refunded", "refund_part"): "partially_refunded",
+        ("partially_refunded", "refund_all"): "refunded",
+        # cash on delivery
+        ("pending_collection", "collect"): "collected",
+        ("pending_collection", "cancel"): "cancelled",
+    },
+)
+CHARGED = ("succeeded", "partially_refunded", "refunded")
 
 
 class Payment(db.Model):
@@ -48,7 +81,7 @@ class Payment(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    order: Mapped[Order] = relationship(back_populates="payment")
+    order: Mapped[Order] = relationship("Order", back_populates="payment")
     refunds: Mapped[list[Refund]] = relationship(back_populates="payment", order_by="Refund.id")
 
 
@@ -76,7 +109,7 @@ class Refund(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
-    seller_order: Mapped[SellerOrder | None] = relationship()
+    seller_order: Mapped[SellerOrder | None] = relationship("SellerOrder")
 
 
 class WebhookEvent(db.Model):

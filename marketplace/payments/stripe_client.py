@@ -137,7 +137,9 @@ class StripeClient:
         with _clients_lock:
             client = _clients.get((base, key))
             if client is None:
-                client = _clients[(base, key)] = cls(base, key)
+                client = _clients[(base, key)] = cls(
+                    base, key, timeout=tuple(config.get("STRIPE_TIMEOUT") or (3.05, 15))
+                )
             return client
 
     # -- PaymentIntents --------------------------------------------------------------------------
@@ -190,6 +192,12 @@ class StripeClient:
 
     def retrieve_payment_intent(self, intent_id: str) -> dict:
         return self._request("GET", f"/v1/payment_intents/{_path_id(intent_id)}")
+
+    def list_payment_intents(self, *, limit: int = 100, starting_after: str | None = None) -> dict:
+        params: dict[str, Any] = {"limit": limit}
+        if starting_after:
+            params["starting_after"] = starting_after
+        return self._request("GET", "/v1/payment_intents", params)
 
     def cancel_payment_intent(self, intent_id: str, *, idempotency_key: str) -> dict:
         return self._request(

@@ -21,7 +21,7 @@ from functools import cache
 from sqlalchemy import insert, select
 
 from ..auth.models import User
-from ..catalogue.models import Category, Product
+from ..catalogue.models import Category, Product, StockMovement
 from ..clock import utcnow
 from ..coops.models import Coop
 from ..extensions import db
@@ -261,14 +261,31 @@ def load_synthetic(
     ]
     summary.products_existing = len(rows["product"]) - len(product_rows)
     _insert(Product, product_rows, advance)
-    new_skus = {r["sku"] for r in product_rows}
-    summary.product_ids = [
-        product_id
+    opening = {r["sku"]: r["stock_quantity"] for r in product_rows}
+    new_ids = {
+        sku: product_id
         for sku, product_id in db.session.execute(
             select(Product.sku, Product.id).where(Product.sku.startswith(prefix + "P"))
         )
-        if sku in new_skus
-    ]
+        if sku in opening
+    }
+    summary.product_ids = list(new_ids.values())
+    # Stock is the sum of its movements (`flask audit money` checks it): one opening movement.
+    _insert(
+        StockMovement,
+        [
+            {
+                "product_id": product_id,
+                "delta": opening[sku],
+                "reason": "Opening stock",
+                "resulting_quantity": opening[sku],
+                "created_at": now,
+            }
+            for sku, product_id in new_ids.items()
+            if opening[sku]
+        ],
+        lambda _n: None,
+    )
     # Core inserts are invisible to the ORM's change tracking: the search sync indexes these
     # ids when the caller commits, as it does for products written through the ORM.
     products_changed(summary.product_ids)

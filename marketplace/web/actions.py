@@ -1,4 +1,7 @@
-"""Running a page's action through a service: commit once, or roll back and say why."""
+"""Running a page's action through a service: on a refusal, roll back and say why.
+
+The request's unit of work (unit_of_work.py) commits a successful action; a refusal that the page
+answers with a redirect (a success status) is rolled back here, so nothing of it is written."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 from flask import flash
 
 from ..errors import AppError, Forbidden, NotFound
-from ..extensions import db
+from ..unit_of_work import rollback
 from .i18n import error_text
 
 
@@ -18,10 +21,9 @@ def perform(action: Callable[[], Any], success: str) -> bool:
     try:
         action()
     except (Forbidden, NotFound):
-        db.session.rollback()
         raise
     except AppError as exc:
-        db.session.rollback()
+        rollback()
         flash(error_text(exc), "error")
         return False
     flash(success, "success")

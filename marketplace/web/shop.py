@@ -12,18 +12,17 @@ from marshmallow import ValidationError as SchemaError
 
 from ..catalogue import services as catalogue
 from ..catalogue.models import Product
-from ..errors import AppError, Forbidden, InsufficientStock, NotFound, ValidationError
+from ..errors import AppError, Conflict, Forbidden, InsufficientStock, NotFound, ValidationError
 from ..extensions import db
-from ..http import paginate
 from ..orders import services as orders
-from ..orders.checkout import checkout as place_and_pay
 from ..orders.models import ORDER_STATUSES
+from ..orders.routes import place_order_once
 from ..orders.schemas import MAX_ITEMS, MAX_QUANTITY, OrderCreateSchema
 from ..places import all_provinces, wards_of
 from .actions import perform
 from .blueprint import bp
 from .forms import form_data
-from .i18n import error_text
+from .i18n import error_text, vnd
 from .session import login_required, page_user
 from .storefront import page_number
 
@@ -169,7 +168,9 @@ def _flat_errors(messages: Any) -> dict[str, list[str]]:
 @bp.route("/checkout", methods=["GET", "POST"])
 @login_required
 def checkout():
-    """Shipping address (province and ward of the 2025 divisions) and payment, then the order."""
+    """Shipping address (province and ward of the 2025 divisions) and payment, then the order.
+
+    The form carries the unit prices it showed: a price changed meanwhile stops the checkout."""
     user = page_user()
     lines, total = cart_lines()
     if not lines:
@@ -182,20 +183,18 @@ def checkout():
         key = request.form.get("idempotency_key", "")[:255] or None
         try:
             data = OrderCreateSchema().load(body)
-            status, answer = place_and_pay(user, data, body, key)
+            status, answer = place_order_once(user, data, body, key, _shown_prices(lines))
         except SchemaError as exc:
             errors = _flat_errors(exc.messages)
         except InsufficientStock as exc:
-            db.session.rollback()
             errors = {"_schema": [_shortage_text(exc, lines)]}
+        except Conflict as exc:
+            errors = {"_schema": [_conflict_text(exc, lines)]}
         except ValidationError as exc:
-            db.session.rollback()
             errors = _flat_errors(exc.details) or {"_schema": [error_text(exc)]}
         except (Forbidden, NotFound):
-            db.session.rollback()
             raise
         except AppError as exc:
-            db.session.rollback()
             errors = {"_schema": [error_text(exc)]}
         else:
             if status == 201:
@@ -218,6 +217,37 @@ def checkout():
         cards=TEST_CARDS,
         idempotency_key=request.form.get("idempotency_key") or uuid.uuid4().hex,
     ), (422 if errors else 200)
+
+
+def _shown_prices(lines) -> dict[int, int]:
+    """{product_id: unit price} as the checkout form showed them (hidden `price_<id>` fields);
+    the prices on the page now when the form carries none (an old form)."""
+    shown: dict[int, int] = {}
+    for line in lines:
+        pid = line["product"]["id"]
+        text = request.form.get(f"price_{pid}", "")
+        shown[pid] = (
+            int(text)
+            if text.isascii() and text.isdigit() and len(text) <= 15
+            else line["product"]["unit_price_vnd"]
+        )
+    return shown
+
+
+def _conflict_text(exc: Conflict, lines) -> str:
+    names = {line["product"]["id"]: line["product"]["name"] for line in lines}
+    changed = [i for i in (exc.details or {}).get("items") or [] if "current" in i]
+    if not changed:
+        return error_text(exc)
+    parts = [
+        gettext(
+            "%(name)s now costs %(price)s",
+            name=names.get(i["product_id"], "?"),
+            price=vnd(i["current"]),
+        )
+        for i in changed
+    ]
+    return gettext("A price changed since you opened this page.") + " " + "; ".join(parts) + "."
 
 
 def _shortage_text(exc: InsufficientStock, lines) -> str:
@@ -246,13 +276,10 @@ def _int_or_none(value) -> int | None:
 @login_required
 def my_orders():
     """The orders I bought, newest first, with their statuses."""
-    user = page_user()
-    orders.expire_overdue_for(user)
     status = request.args.get("status") or None
     if status not in ORDER_STATUSES:
         status = None
-    result = paginate(orders.orders_for(user, status), page_number(), PER_PAGE)
-    result["items"] = [orders.order_view(o, user) for o in result["items"]]
+    result = orders.list_orders(page_user(), status, page_number(), PER_PAGE)
     return render_template("web/orders.html", result=result, status=status)
 
 
@@ -261,9 +288,8 @@ def my_orders():
 def order_page(order_id: int):
     """One order: its parts per household, their statuses, payment and delivery address."""
     user = page_user()
-    order = orders.get_order_for(user, order_id)
-    view = orders.order_view(order, user)
-    return render_template("web/order.html", o=view, is_buyer=order.buyer_id == user.id)
+    order = orders.show_order(user, order_id)
+    return render_template("web/order.html", o=order, is_buyer=order.buyer_id == user.id)
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
@@ -271,7 +297,9 @@ def order_page(order_id: int):
 def cancel_order(order_id: int):
     """The buyer cancels before anything shipped: stock back, a card payment refunded."""
     user = page_user()
-    order = orders.get_order_for(user, order_id)
     reason = request.form.get("reason", "").strip()[:1000] or None
-    perform(lambda: orders.cancel_order(user, order, reason), gettext("Your order is cancelled."))
+    perform(
+        lambda: orders.cancel_order_by_buyer(user, order_id, reason),
+        gettext("Your order is cancelled."),
+    )
     return redirect(url_for("web.order_page", order_id=order_id))

@@ -1,0 +1,1 @@
+"""Audits of the whole database: `flask audit money`."""
