@@ -85,9 +85,7 @@ def test_twenty_parallel_cancels_of_a_cash_order_restock_it_once(app, shop):
     assert audit_money(app)[0] == 0
 
 
-def test_a_buyer_cancel_racing_a_household_cancel_refunds_the_card_once(
-    app, shop, stripe_config
-):
+def test_a_buyer_cancel_racing_a_household_cancel_refunds_the_card_once(app, shop, stripe_config):
     for _ in range(3):
         order = shop.buyer.api.post(
             "/orders", order_body([(shop.lychee["id"], 2)], "card", CARD_OK)
@@ -108,8 +106,9 @@ def test_a_buyer_cancel_racing_a_household_cancel_refunds_the_card_once(
             ).all()
             assert refunds == [order["total_vnd"]]
             assert payment.refunded_vnd == order["total_vnd"]
-        assert provider_refunded(stripe_config, order["payment"]["provider_id"]) == (
-            order["total_vnd"]
+        assert (
+            provider_refunded(stripe_config, order["payment"]["provider_id"])
+            == (order["total_vnd"])
         )
     assert stock_of(app, shop.lychee["id"]) == 100
     code, output = audit_money(app)
@@ -163,9 +162,7 @@ def _signed(event: dict) -> tuple[bytes, dict]:
     }
 
 
-def test_a_signed_event_saying_paid_does_not_pay_an_order_the_provider_has_not_charged(
-    app, shop
-):
+def test_a_signed_event_saying_paid_does_not_pay_an_order_the_provider_has_not_charged(app, shop):
     order = shop.buyer.api.post(
         "/orders", order_body([(shop.lychee["id"], 3)], "card", CARD_3DS)
     ).get_json()
@@ -205,9 +202,12 @@ def test_a_refunded_payment_never_returns_to_succeeded(app, shop):
         "data": {"object": {"id": order["payment"]["provider_id"], "status": "succeeded"}},
     }
     body, headers = _signed(replay)
-    assert app.test_client().post(
-        "/api/v1/payments/stripe/webhook", data=body, headers=headers
-    ).status_code == 200
+    assert (
+        app.test_client()
+        .post("/api/v1/payments/stripe/webhook", data=body, headers=headers)
+        .status_code
+        == 200
+    )
     view = shop.buyer.api.get(f"/orders/{order['id']}").get_json()
     assert (view["status"], view["payment"]["status"]) == ("cancelled", "refunded")
 
@@ -291,7 +291,9 @@ def test_a_slow_provider_never_charges_a_buyer_twice(app_config, stripe_config, 
                     select(Payment.id).where(Payment.order_id == order["id"])
                 )
             ours = [
-                i for i in intents if (i.get("metadata") or {}).get("payment_id") == str(payment_id)
+                i
+                for i in intents
+                if (i.get("metadata") or {}).get("payment_id") == str(payment_id)
                 and i["metadata"].get("order_number") == order["number"]
             ]
             charged = [i for i in ours if i["status"] == "succeeded"]
@@ -305,9 +307,7 @@ def test_a_slow_provider_never_charges_a_buyer_twice(app_config, stripe_config, 
             clear_client_cache()
 
 
-def test_a_second_charge_for_the_same_payment_is_refunded_by_the_webhook(
-    app, shop, stripe_config
-):
+def test_a_second_charge_for_the_same_payment_is_refunded_by_the_webhook(app, shop, stripe_config):
     order = shop.buyer.api.post(
         "/orders", order_body([(shop.lychee["id"], 1)], "card", CARD_OK)
     ).get_json()

@@ -15,7 +15,7 @@ from marketplace.catalogue.models import Product, StockMovement
 from marketplace.extensions import db
 from marketplace.orders.models import OrderLine
 from marketplace.payments.models import Refund
-from tests.conftest import TEST_DB, pg_only, recorded_statements
+from tests.conftest import TEST_DB, recorded_statements
 from tests.factories import new_product, new_user
 from tests.orders_helpers import build_shop, order_body, stock_of
 from tests.payments_fixtures import CARD_OK
