@@ -48,6 +48,12 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
     if search_backend not in SEARCH_BACKENDS:
         raise ConfigError(f"SEARCH_BACKEND must be one of {', '.join(SEARCH_BACKENDS)}")
 
+    bank_bin, account_no = env.get("VIETQR_BANK_BIN"), env.get("VIETQR_ACCOUNT_NO")
+    if bank_bin and not (len(bank_bin) == 6 and bank_bin.isdigit()):
+        raise ConfigError("VIETQR_BANK_BIN must be the bank's 6-digit NAPAS BIN")
+    if account_no and not (len(account_no) <= 19 and account_no.isascii() and account_no.isalnum()):
+        raise ConfigError("VIETQR_ACCOUNT_NO must be 1-19 letters or digits")
+
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'marketplace.db'}"
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
@@ -65,6 +71,12 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "RESERVATION_TTL_MINUTES": _int(env, "RESERVATION_TTL_MINUTES", 15),
+        # Bank transfer (VietQR): the platform's receiving account and the notifier's key.
+        "VIETQR_BANK_BIN": env.get("VIETQR_BANK_BIN") or None,
+        "VIETQR_ACCOUNT_NO": env.get("VIETQR_ACCOUNT_NO") or None,
+        "VIETQR_ACCOUNT_NAME": env.get("VIETQR_ACCOUNT_NAME") or None,
+        "BANK_WEBHOOK_API_KEY": env.get("BANK_WEBHOOK_API_KEY") or None,
+        "BANK_TRANSFER_TTL_MINUTES": _int(env, "BANK_TRANSFER_TTL_MINUTES", 60),
         # Catalogue and search answers kept per worker process (0 turns the cache off).
         "RESPONSE_CACHE_ENTRIES": _int(env, "RESPONSE_CACHE_ENTRIES", 512),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",

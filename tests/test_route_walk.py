@@ -98,6 +98,13 @@ def _bodies(w) -> dict[tuple[str, str], dict]:
             "payment_method": "cod",
         },
         ("POST", "/api/v1/orders/<int:order_id>/cancel"): {"reason": "Lạ"},
+        ("POST", "/api/v1/payments/bank-refunds/<int:refund_id>/refunded"): {"reference": "FT1"},
+        ("POST", "/api/v1/payments/bank-transfer/webhook"): {
+            "id": 1,
+            "content": "Lạ",
+            "transferType": "in",
+            "transferAmount": 1000,
+        },
         ("POST", "/api/v1/seller-orders/<int:seller_order_id>/ship"): {"carrier": "Lạ"},
         ("POST", "/api/v1/seller-orders/<int:seller_order_id>/cancel"): {"reason": "Lạ"},
     }
@@ -105,8 +112,13 @@ def _bodies(w) -> dict[tuple[str, str], dict]:
 
 @pytest.fixture
 def app_config(app_config):
-    # With a webhook secret the webhook answers strangers 400 invalid_signature (503 without).
-    return {**app_config, "STRIPE_WEBHOOK_SECRET": "whsec_route_walk"}
+    # With a webhook secret the webhook answers strangers 400 invalid_signature (503 without);
+    # with a notifier key the bank-transfer webhook answers them 401.
+    return {
+        **app_config,
+        "STRIPE_WEBHOOK_SECRET": "whsec_route_walk",
+        "BANK_WEBHOOK_API_KEY": "route-walk-key",
+    }
 
 
 @pytest.fixture
@@ -149,6 +161,7 @@ def victim(app, api):
         "order_id": order["id"],
         "seller_order_id": order["seller_orders"][0]["id"],
         "on_sale_id": on_sale["id"],
+        "refund_id": 1,
     }
     return world, ids
 

@@ -10,6 +10,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from tests.bank_transfer_helpers import BANK_CONFIG
 from tests.factories import build_world
 
 CHECKS = (not_a_server_error, status_code_conformance, response_schema_conformance)
@@ -17,9 +18,9 @@ CHECKS = (not_a_server_error, status_code_conformance, response_schema_conforman
 
 @pytest.fixture
 def app_config(app_config, stripe_config):
-    # Card payments and the webhook configured (against localstripe): without them they answer
-    # 503 by design, which this suite counts as a server error.
-    return {**app_config, **stripe_config}
+    # Card payments, bank transfers and the webhooks configured (against localstripe): without
+    # them they answer 503 by design, which this suite counts as a server error.
+    return {**app_config, **stripe_config, **BANK_CONFIG}
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from ..errors import (
 )
 from ..extensions import db
 from ..http import paginate
+from ..payments import bank_transfer
 from ..payments import services as payments
 from ..payments.models import PAYMENTS, Payment
 from ..places import check_place
@@ -167,7 +168,13 @@ def place_order(
     if short:
         raise InsufficientStock("Not enough stock for some items.", {"items": short})
 
-    card = data["payment_method"] == "card"
+    # Card and bank transfer are paid before delivery: the order waits, holding the stock.
+    card = data["payment_method"] in ("card", "bank_transfer")
+    ttl = current_app.config[
+        "BANK_TRANSFER_TTL_MINUTES"
+        if data["payment_method"] == "bank_transfer"
+        else "RESERVATION_TTL_MINUTES"
+    ]
     now = utcnow()
     order = Order(
         created_at=now,
@@ -177,11 +184,7 @@ def place_order(
         payment_method=data["payment_method"],
         shipping_address=dict(address),
         note=data.get("note") or None,
-        expires_at=(
-            now + dt.timedelta(minutes=current_app.config["RESERVATION_TTL_MINUTES"])
-            if card
-            else None
-        ),
+        expires_at=now + dt.timedelta(minutes=ttl) if card else None,
     )
     by_seller: dict[int, SellerOrder] = {}
     for item in items:
@@ -269,6 +272,8 @@ def _close_unpaid(order: Order, action: str, why: str) -> None:
     open_parts = [so for so in order.seller_orders if so.status != "cancelled"]
     _cancel_parts(order, open_parts, None)
     payments.close_unpaid(order.payment, action)
+    if order.payment.method == "bank_transfer":
+        bank_transfer.owe_received_back(order, f"{why} {order.number}")
     _release(order, open_parts, why)
 
 
@@ -556,6 +561,8 @@ def cancel_order(user: User, order: Order, reason: str | None = None) -> Order:
     payment = order.payment
     if payment.method == "cod":
         PAYMENTS.move(payment, "cancel")
+    elif payment.method == "bank_transfer":
+        bank_transfer.owe_for_cancel(order, reason or "Cancelled by the buyer")
     else:
         # The statuses above moved first (compare-and-set): a second cancel racing this one has
         # already failed before the provider is called. No product lock is held during the call.
@@ -632,6 +639,8 @@ def cancel_part(user: User, seller_order: SellerOrder, reason: str) -> SellerOrd
             seller_order=seller_order,
             reason=reason,
         )
+    elif order.payment.method == "bank_transfer":
+        bank_transfer.owe_for_part(order, seller_order, reason)
     _release(order, [seller_order], "Household cancelled its part of order")
     _finish_if_done(order)
     db.session.flush()

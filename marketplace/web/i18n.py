@@ -135,7 +135,11 @@ SELLER_ORDER_LABELS = {
     "delivered": N_("Delivered"),
     "cancelled": N_("Cancelled"),
 }
-PAYMENT_LABELS = {"cod": N_("Cash on delivery"), "card": N_("Card")}
+PAYMENT_LABELS = {
+    "cod": N_("Cash on delivery"),
+    "card": N_("Card"),
+    "bank_transfer": N_("Bank transfer (VietQR)"),
+}
 PAYMENT_STATUS_LABELS = {
     "pending": N_("Pending"),
     "requires_action": N_("Your bank asks for a confirmation"),
@@ -204,6 +208,7 @@ CODE_MESSAGES = {
     "payments_unavailable": N_("Card payments are not available."),
 }
 SERVICE_MESSAGES = (
+    N_("Bank transfer is not available."),
     N_("This claim code is unknown, already used or expired."),
     N_("Only an approved household can list products."),
     N_("This certification is already verified."),

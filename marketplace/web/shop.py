@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from marshmallow import ValidationError as SchemaError
 
@@ -18,6 +18,7 @@ from ..orders import services as orders
 from ..orders.models import ORDER_STATUSES
 from ..orders.routes import place_order_once
 from ..orders.schemas import MAX_ITEMS, MAX_QUANTITY, OrderCreateSchema
+from ..payments import bank_transfer
 from ..places import all_provinces, wards_of
 from .actions import perform
 from .blueprint import bp
@@ -215,6 +216,7 @@ def checkout():
         provinces=all_provinces(),
         wards=wards_of(province) if province else [],
         cards=TEST_CARDS,
+        bank_transfer=bank_transfer.available(),
         idempotency_key=request.form.get("idempotency_key") or uuid.uuid4().hex,
     ), (422 if errors else 200)
 
@@ -289,7 +291,46 @@ def order_page(order_id: int):
     """One order: its parts per household, their statuses, payment and delivery address."""
     user = page_user()
     order = orders.show_order(user, order_id)
-    return render_template("web/order.html", o=order, is_buyer=order.buyer_id == user.id)
+    is_buyer = order.buyer_id == user.id
+    return render_template(
+        "web/order.html", o=order, is_buyer=is_buyer, bank=_bank_box(order) if is_buyer else None
+    )
+
+
+@bp.route("/orders/<int:order_id>/payment")
+@login_required
+def order_payment(order_id: int):
+    """The bank-transfer box of the buyer's order, polled by the order page (htmx) until the
+    money arrives; then the page is reloaded to show the order paid."""
+    user = page_user()
+    order = orders.show_order(user, order_id)
+    if order.buyer_id != user.id or order.payment_method != "bank_transfer":
+        raise NotFound("No such order.")
+    response = make_response(
+        render_template("web/_bank_transfer.html", o=order, bank=_bank_box(order))
+    )
+    if order.status != "awaiting_payment":
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+def _bank_box(order) -> dict[str, Any] | None:
+    """What the buyer needs to pay by bank transfer: the code, the account, the amount due and
+    the reference; None for other payment methods."""
+    if order.payment_method != "bank_transfer":
+        return None
+    payment = order.payment
+    payload = bank_transfer.qr_payload(payment)
+    return {
+        "account": bank_transfer.receiving_account(),
+        "qr_svg": bank_transfer.qr_svg_inline(payload, f"VietQR {order.number}")
+        if payload
+        else None,
+        "due": bank_transfer.outstanding_vnd(payment),
+        "received": payment.amount_received_vnd,
+        "reference": payment.reference,
+        "waiting": order.status == "awaiting_payment",
+    }
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
