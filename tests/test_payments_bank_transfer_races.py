@@ -72,6 +72,9 @@ def test_the_same_transaction_delivered_at_once_is_applied_once(app, shop):
         statuses = _at_once(app, [body] * 4)
         assert statuses == [200] * 4
         assert _stored(app, order["id"]) == (40_000, 1, 0, "awaiting_payment")
+        # The rest, so that the buyer has no unpaid order holding the product any more.
+        assert _at_once(app, [transaction(order["payment"]["reference"], 50_000)]) == [200]
+        assert _stored(app, order["id"]) == (90_000, 2, 0, "paid")
 
 
 def test_different_transfers_for_one_order_at_once_add_up_exactly(app, shop):

@@ -368,4 +368,7 @@ VI = {
     "This order can no longer be paid. Money you transferred for it is refunded to you by hand.": "Đơn hàng này không còn thanh toán được. Tiền bạn đã chuyển cho đơn này sẽ được hoàn lại.",
     "Bank transfer (VietQR)": "Chuyển khoản ngân hàng (VietQR)",
     "Bank transfer is not available.": "Hiện chưa thanh toán được bằng chuyển khoản.",
+    "%(name)s now costs %(price)s": "%(name)s nay có giá %(price)s",
+    "A price changed since you opened this page.": "Giá đã thay đổi kể từ khi bạn mở trang này.",
+    "Check the carrier and tracking number.": "Kiểm tra đơn vị vận chuyển và mã vận đơn.",
 }
