@@ -93,6 +93,9 @@ def test_only_the_buyer_gets_the_code_as_an_svg(app, api, shop):
     # An independent QR reader reads back exactly the payload of the order.
     assert decode_svg(r.get_data(as_text=True)) == [order["payment"]["vietqr"]]
     assert shop.household.api.get(path).status_code == 404  # sees its part, not the code
+    part = shop.household.api.get(f"/orders/{order['id']}").get_json()["payment"]
+    assert (part["reference"], part["vietqr"], part["amount_received_vnd"]) == (None, None, None)
+    assert part["amount_due_vnd"] == 90_000  # its own 2 kg of lychee, not the whole order
     assert shop.world.other_coop_admin.api.get(path).status_code == 404
     assert api.get(path).status_code == 401
     cod = shop.buyer.api.post("/orders", order_body([(shop.rice["id"], 2)])).get_json()
