@@ -39,3 +39,10 @@ def notify(client, body, key: str | None = BANK_CONFIG["BANK_WEBHOOK_API_KEY"], 
     """POST the transaction like the notifier (``client`` is the anonymous ApiClient)."""
     headers = {"Authorization": f"Apikey {key}"} if key is not None else {}
     return client.post(WEBHOOK, json=body, headers={**headers, **kw.pop("headers", {})}, **kw)
+
+
+def audit_is_clean(app) -> bool:
+    """`flask audit money` finds nothing (stock, orders, refunds, bank transfers add up)."""
+    result = app.test_cli_runner().invoke(args=["audit", "money"])
+    assert result.exit_code == 0, result.output
+    return True

@@ -13,8 +13,8 @@ from sqlalchemy import func, select, update
 from marketplace.extensions import db
 from marketplace.orders.models import Order
 from marketplace.payments import vietqr
-from marketplace.payments.models import BankTransfer, Refund
-from tests.bank_transfer_helpers import BANK_CONFIG, WEBHOOK, notify, transaction
+from marketplace.payments.models import BankTransfer, Payment, Refund
+from tests.bank_transfer_helpers import BANK_CONFIG, WEBHOOK, audit_is_clean, notify, transaction
 from tests.orders_helpers import build_shop, order_body, order_count, stock_of
 from tests.qr_images import decode_svg
 
@@ -162,6 +162,7 @@ def test_buyer_pays_in_two_transfers_and_the_households_see_the_order_confirmed(
     assert transfers_stored(app) == 2 and owed(app) == []
     # Stock stays sold.
     assert stock_of(app, shop.lychee["id"]) == 98
+    assert audit_is_clean(app)
 
 
 def test_paying_too_much_pays_the_order_and_records_the_excess_as_owed(app, api, shop):
@@ -211,6 +212,7 @@ def test_a_transfer_after_expiry_is_recorded_and_owed_back_with_what_had_arrived
     assert sum(item["amount_vnd"] for item in refunds["items"]) == 150_000
     transfers = shop.world.admin.api.get("/payments/bank-transfers?matched=true").get_json()
     assert [t["outcome"] for t in transfers["items"]] == ["owed_back", "partial"]
+    assert audit_is_clean(app)
 
 
 def test_outgoing_and_unmatched_transfers_are_listed_for_the_platform_admin(app, api, shop):
@@ -338,6 +340,7 @@ def test_cancelling_a_paid_bank_transfer_order_owes_what_was_paid(app, api, shop
     # A transfer for the cancelled order is owed back too.
     notify(api, transaction(order["payment"]["reference"], 5_000))
     assert owed(app)[-1][1:] == (5_000, "owed")
+    assert audit_is_clean(app)
 
 
 def test_an_unpaid_bank_transfer_order_is_not_the_households_to_work_on(app, shop):
@@ -379,3 +382,19 @@ def test_the_admin_records_a_refund_made_by_hand_once(app, api, shop):
 def _transfer_id(app) -> int:
     with app.app_context():
         return db.session.scalars(select(BankTransfer.id)).one()
+
+
+def test_the_money_audit_notices_a_bank_payment_that_does_not_add_up(app, api, shop):
+    order = bank_order(shop)
+    notify(api, transaction(order["payment"]["reference"], 60_000))
+    assert audit_is_clean(app)
+    with app.app_context():
+        db.session.execute(
+            update(Payment)
+            .where(Payment.order_id == order["id"])
+            .values(amount_received_vnd=70_000)
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "money"])
+    assert result.exit_code == 1
+    assert "received 70000 but its transfers add up to 60000" in result.output

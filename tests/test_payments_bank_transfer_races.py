@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.payments.models import BankTransfer, Payment, Refund
-from tests.bank_transfer_helpers import BANK_CONFIG, WEBHOOK, transaction
+from tests.bank_transfer_helpers import BANK_CONFIG, WEBHOOK, audit_is_clean, transaction
 from tests.orders_helpers import build_shop, order_body
 
 KEY = {"Authorization": f"Apikey {BANK_CONFIG['BANK_WEBHOOK_API_KEY']}"}
@@ -96,3 +96,4 @@ def test_different_transfers_for_one_order_at_once_add_up_exactly(app, shop):
             )
         )
         assert outcomes == ["overpaid"]
+    assert audit_is_clean(app)
