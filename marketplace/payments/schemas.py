@@ -65,9 +65,16 @@ class BankTransferNotificationSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    id = TransactionId(required=True)
+    id = TransactionId(
+        required=True,
+        metadata={"description": "the notifier's transaction id (SePay: an integer); once only"},
+    )
     gateway = _text(100)
-    transaction_at = TransactionDate(data_key="transactionDate", allow_none=True)
+    transaction_at = TransactionDate(
+        data_key="transactionDate",
+        allow_none=True,
+        metadata={"type": "string", "example": "2026-12-07 14:02:37"},
+    )
     account_number = _text(64, data_key="accountNumber")
     code = _text(100)
     content = _text(2000)
