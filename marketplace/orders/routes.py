@@ -62,7 +62,8 @@ def place_order_once(user, data, body, key, expected_prices=None) -> tuple[int, 
 @blp.errors(400, 401, 402, 409, 502, 503)
 @login_required
 def create_order(headers, data):
-    """Check out: reserve every item or none, split per household, pay by card or on delivery."""
+    """Check out: reserve every item or none, split per household, pay by card, by bank transfer
+    (VietQR) or on delivery."""
     status, body = place_order_once(
         require_user(), data, request.get_json(silent=True), headers.get("idempotency_key")
     )
