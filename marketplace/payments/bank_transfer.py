@@ -55,9 +55,8 @@ _REFERENCE = re.compile(r"(?=(NS\d{6}[23456789A-HJ-NP-Z]{7}))")
 
 def require_available() -> None:
     """PaymentsUnavailable (503) unless the receiving account and the notifier's key are set."""
-    missing = [name for name in _SETTINGS if not current_app.config.get(name)]
-    if missing:
-        raise PaymentsUnavailable("Bank transfer is not available.", {"missing_settings": missing})
+    if not available():
+        raise PaymentsUnavailable("Bank transfer is not available.")
 
 
 def available() -> bool:
