@@ -149,6 +149,9 @@ def victim(app, api):
         "order_id": order["id"],
         "seller_order_id": order["seller_orders"][0]["id"],
         "on_sale_id": on_sale["id"],
+        # payouts are the platform admin's: every stranger is refused before any look-up
+        "batch_id": world.admin.api.post("/payouts", {}).get_json()["id"],
+        "item_id": 1,
     }
     return world, ids
 
