@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from .catalogue.routes import blp as catalogue_blp
     from .coops.routes import blp as coops_blp
     from .health import blp as health_blp
+    from .money.routes import blp as money_blp
     from .orders.routes import blp as orders_blp
     from .payments.routes import blp as payments_blp
     from .search.routes import blp as search_blp
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
         search_blp,
         orders_blp,
         payments_blp,
+        money_blp,
         health_blp,
     ):
         api.register_blueprint(blp)

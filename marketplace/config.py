@@ -29,6 +29,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be a number of 0 or more, got {raw!r}")
+    return value
+
+
 def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict:
     """Return the Flask config for the given environment (``os.environ`` by default)."""
     env = os.environ if env is None else env
@@ -77,6 +90,8 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "VIETQR_ACCOUNT_NAME": env.get("VIETQR_ACCOUNT_NAME") or None,
         "BANK_WEBHOOK_API_KEY": env.get("BANK_WEBHOOK_API_KEY") or None,
         "BANK_TRANSFER_TTL_MINUTES": _int(env, "BANK_TRANSFER_TTL_MINUTES", 60),
+        # Days (decimals allowed) after delivery before a household's earnings can be paid out.
+        "PAYOUT_HOLD_DAYS": _float(env, "PAYOUT_HOLD_DAYS", 3),
         # Catalogue and search answers kept per worker process (0 turns the cache off).
         "RESPONSE_CACHE_ENTRIES": _int(env, "RESPONSE_CACHE_ENTRIES", 512),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",

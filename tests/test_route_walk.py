@@ -162,6 +162,9 @@ def victim(app, api):
         "seller_order_id": order["seller_orders"][0]["id"],
         "on_sale_id": on_sale["id"],
         "refund_id": 1,
+        # payouts are the platform admin's: every stranger is refused before any look-up
+        "batch_id": world.admin.api.post("/payouts", {}).get_json()["id"],
+        "item_id": 1,
     }
     return world, ids
 

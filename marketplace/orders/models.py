@@ -68,6 +68,12 @@ class SellerOrder(db.Model):
     seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"))
     status: Mapped[str] = mapped_column(String(20))
     subtotal_vnd: Mapped[int] = mapped_column(BigInteger)
+    # round_half_up(subtotal × the co-op's commission_bps / 10000), fixed when placed.
+    commission_vnd: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The COD remittance that brought its cash in (delivered cash-on-delivery seller orders).
+    cod_remittance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cod_remittances.id"), index=True
+    )
     carrier: Mapped[str | None] = mapped_column(String(200))
     tracking_number: Mapped[str | None] = mapped_column(String(200))
     cancel_reason: Mapped[str | None] = mapped_column(Text)

@@ -89,6 +89,7 @@ class SellerOrderSchema(Schema):
     seller = fields.Nested(SellerRefSchema, required=True)
     status = fields.String(required=True)
     subtotal_vnd = fields.Integer(required=True)
+    commission_vnd = fields.Integer(required=True)
     carrier = fields.String(allow_none=True)
     tracking_number = fields.String(allow_none=True)
     cancel_reason = fields.String(allow_none=True)

@@ -35,6 +35,7 @@ from ..errors import (
 )
 from ..extensions import db
 from ..http import paginate
+from ..money import services as money
 from ..payments import bank_transfer
 from ..payments import services as payments
 from ..payments.models import PAYMENTS, Payment
@@ -208,6 +209,10 @@ def place_order(
             )
         )
         seller_order.subtotal_vnd += line_total
+    for seller_order in by_seller.values():
+        seller_order.commission_vnd = money.commission_for(
+            seller_order.seller, seller_order.subtotal_vnd
+        )
     order.items_total_vnd = sum(so.subtotal_vnd for so in by_seller.values())
     order.total_vnd = order.items_total_vnd  # no shipping fee yet
     db.session.add(order)
@@ -617,6 +622,7 @@ def deliver(user: User, seller_order: SellerOrder) -> SellerOrder:
     SELLER_ORDERS.move(seller_order, "deliver", delivered_at=utcnow())
     if order.payment.method == "cod":
         order.payment.collected_vnd += seller_order.subtotal_vnd
+    money.record_delivery(seller_order)
     _finish_if_done(order)
     db.session.flush()
     return seller_order

@@ -2,6 +2,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..fields import DESCRIPTION_MAX, REASON_MAX, Day, Phone, StrictInteger, Text, positive_id
 from ..http import PageArgs
+from ..money.schemas import PayoutAccountInSchema, PayoutAccountSchema
 
 SCHEMES = ("vietgap", "globalgap", "organic", "ocop")
 SELLER_STATUSES = ("draft", "submitted", "approved", "rejected", "suspended")
@@ -41,6 +42,7 @@ class SellerSchema(Schema):
     created_at = fields.DateTime(required=True)
     phone = fields.String()
     address_line = fields.String()
+    payout_account = fields.Nested(PayoutAccountSchema, allow_none=True)
 
 
 class HouseholdFieldsSchema(Schema):
@@ -65,6 +67,7 @@ class SellerUpdateSchema(Schema):
     address_line = Text()
     description = Text(max_length=DESCRIPTION_MAX, allow_none=True)
     farm_area_m2 = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=10**9))
+    payout_account = fields.Nested(PayoutAccountInSchema, allow_none=True)
 
 
 class AssistedOnboardingSchema(HouseholdFieldsSchema):

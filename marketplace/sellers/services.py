@@ -80,6 +80,7 @@ def seller_view(seller: Seller, *, full: bool) -> dict[str, Any]:
     if full:
         view["phone"] = seller.phone
         view["address_line"] = seller.address_line
+        view["payout_account"] = seller.payout_account
     return view
 
 
@@ -114,6 +115,11 @@ def update_seller(seller: Seller, changes: dict[str, Any]) -> Seller:
         changes.get("province_code", seller.province_code),
         changes.get("ward_code", seller.ward_code),
     )
+    if "payout_account" in changes:
+        account = changes.pop("payout_account") or {}
+        seller.payout_bank_bin = account.get("bank_bin")
+        seller.payout_account_no = account.get("account_no")
+        seller.payout_account_name = account.get("account_name")
     for name, value in changes.items():
         setattr(seller, name, value)
     db.session.flush()

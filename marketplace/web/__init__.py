@@ -23,6 +23,7 @@ from . import (  # noqa: F401  (routes)
     coop_console,
     household,
     household_orders,
+    money,
     profile,
     search_page,
     shop,

@@ -153,7 +153,18 @@ PAYMENT_STATUS_LABELS = {
     "collected": N_("Collected"),
     "cancelled": N_("Cancelled"),
 }
+LEDGER_LABELS = {
+    "sale": N_("Sale"),
+    "commission": N_("Commission"),
+    "refund": N_("Refund"),
+    "payout": N_("Payout"),
+    "adjustment": N_("Adjustment"),
+}
+PAYOUT_LABELS = {"open": N_("Open"), "paid": N_("Paid"), "held": N_("To transfer")}
+
 LABELS = {
+    "ledger": LEDGER_LABELS,
+    "payout": PAYOUT_LABELS,
     "status": STATUS_LABELS,
     "scheme": SCHEME_LABELS,
     "audit": AUDIT_LABELS,
