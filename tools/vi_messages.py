@@ -346,6 +346,7 @@ VI = {
     "To be paid on delivery": "Trả tiền khi nhận hàng",
     "To ship": "Cần giao",
     "Total": "Tổng cộng",
+    "This household has its own password: claim codes are only for accounts the co-op created that have no password yet.": "Hộ này đã có mật khẩu riêng: mã kích hoạt chỉ dành cho tài khoản do hợp tác xã tạo và chưa có mật khẩu.",
     "Tracking number": "Mã vận đơn",
     "Update": "Cập nhật",
     "Waiting": "Đang chờ",

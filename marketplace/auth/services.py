@@ -147,8 +147,18 @@ def _canonical_claim_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
+def claimable(user: User) -> bool:
+    """A claim code sets the password of an account its co-op created and nobody has claimed:
+    it never takes over an account someone registered, nor one whose owner set a password."""
+    return user.created_by_coop and not user.password_hash
+
+
 def issue_claim_code(user: User) -> tuple[str, ClaimCode]:
     """A new claim code for ``user``; any earlier unused code of theirs stops working."""
+    if not claimable(user):
+        raise Conflict(
+            "A claim code is only for an account the co-op created and that has no password yet."
+        )
     now = utcnow()
     for old in db.session.scalars(
         select(ClaimCode).where(
@@ -172,7 +182,13 @@ def redeem_claim_code(code: str, password: str) -> User:
         .with_for_update()
     )
     now = utcnow()
-    if claim is None or claim.used_at or claim.voided_at or claim.expires_at <= now:
+    if (
+        claim is None
+        or claim.used_at
+        or claim.voided_at
+        or claim.expires_at <= now
+        or not claimable(claim.user)  # a code issued before the account had a password
+    ):
         raise InvalidCredentials("This claim code is unknown, already used or expired.")
     set_password(claim.user, password)
     claim.used_at = now

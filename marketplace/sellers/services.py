@@ -241,6 +241,7 @@ def register_household(
     _check_place(fields["province_code"], fields["ward_code"])
     ensure_unique_contact(email, fields["phone"])
     user = register_user(full_name=full_name, password=password, phone=fields["phone"], email=email)
+    user.created_by_coop = True
     seller = Seller(user_id=user.id, coop_id=coop.id, status="approved", code=code, **fields)
     db.session.add(seller)
     db.session.flush()
@@ -277,6 +278,8 @@ def households_by_code(codes: Iterable[str]) -> dict[str, Seller]:
 
 
 def new_claim_code(seller: Seller, actor: User):
+    """A fresh claim code (409 when the account is not the co-op's to hand over, see
+    ``auth.services.claimable``)."""
     if not can_moderate(actor, seller.coop_id):
         raise Forbidden("Only an admin of this household's co-op issues claim codes.")
     code, claim = issue_claim_code(seller.user)

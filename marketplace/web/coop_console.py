@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from ..auth.models import User
+from ..auth.services import claimable
 from ..catalogue import services as catalogue
 from ..catalogue.models import PRODUCT_STATUSES
 from ..coops.models import Coop
@@ -157,6 +158,7 @@ def coop_household(coop_id: int, seller_id: int):
         coop=coop,
         s=sellers.seller_view(seller, full=True),
         listings=[catalogue.product_view(p) for p in listings["items"]],
+        claimable=claimable(seller.user),
     )
 
 

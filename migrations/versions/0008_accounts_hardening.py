@@ -1,0 +1,35 @@
+"""accounts: which accounts a co-op created (claim codes are only for those)
+
+``users.created_by_coop`` is true for accounts made by assisted onboarding or the seed loader. Existing
+rows: an account without a password, or one whose household the co-op onboarded (the audit log's
+``seller.onboard`` entry), was created by its co-op; self-registered accounts always have a password.
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("created_by_coop", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    op.execute(
+        "UPDATE users SET created_by_coop = true WHERE password_hash IS NULL OR id IN ("
+        " SELECT sellers.user_id FROM sellers JOIN audit_entries"
+        " ON audit_entries.target_type = 'seller' AND audit_entries.target_id = sellers.id"
+        " WHERE audit_entries.action = 'seller.onboard')"
+    )
+
+
+def downgrade():
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("created_by_coop")
