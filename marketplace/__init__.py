@@ -23,14 +23,18 @@ from .web import init_web
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def create_app(config: Mapping | None = None) -> Flask:
-    """Build the app from the environment; ``config`` overrides single settings (tests use it)."""
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(config: Mapping | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app from the environment; ``config`` overrides single settings (tests use it),
+    ``instance_path`` the instance folder (``instance/`` of the checkout by default)."""
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     # The SQLite file and the Whoosh index live here; a fresh clone has no such folder yet.
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(build_config(app.instance_path))
     if config:
         app.config.update(config)
+    if app.config["MARKETPLACE_ENV"] == "production":
+        # Production is served over HTTPS (TLS ends at the proxy): the cookie never goes over HTTP.
+        app.config["SESSION_COOKIE_SECURE"] = True
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     _configure_logging(app)

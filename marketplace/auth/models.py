@@ -50,11 +50,16 @@ class User(db.Model):
 
 
 class AuthToken(db.Model):
+    """A login: an API bearer token or a page session (``kind``); only the secret's SHA-256 is kept."""
+
     __tablename__ = "auth_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "api": a bearer token; "page": a browser session, whose secret only the session cookie holds
+    # (it never works as a bearer token, so a stolen cookie payload is no API token).
+    kind: Mapped[str] = mapped_column(String(8), default="api", server_default="api")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

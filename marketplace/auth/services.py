@@ -100,21 +100,29 @@ def check_login(login: str, password: str) -> User:
     return user
 
 
-def issue_token(user: User) -> tuple[str, AuthToken]:
-    """A new random bearer token; only its SHA-256 is stored."""
+API_TOKEN = "api"
+PAGE_SESSION = "page"
+
+
+def issue_token(user: User, kind: str = API_TOKEN) -> tuple[str, AuthToken]:
+    """A new random secret: a bearer token (``kind`` "api") or a page session id ("page");
+    only its SHA-256 is stored."""
     raw = secrets.token_urlsafe(32)
     ttl = dt.timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
-    token = AuthToken(user_id=user.id, token_hash=hash_secret(raw), expires_at=utcnow() + ttl)
+    token = AuthToken(
+        user_id=user.id, token_hash=hash_secret(raw), kind=kind, expires_at=utcnow() + ttl
+    )
     db.session.add(token)
     db.session.flush()
     return raw, token
 
 
-def token_owner(raw: str) -> tuple[User, AuthToken] | None:
-    """The user and token for a raw bearer token that is known, unexpired and not revoked."""
+def token_owner(raw: str, kind: str = API_TOKEN) -> tuple[User, AuthToken] | None:
+    """The user and token for a raw secret of ``kind`` that is known, unexpired and not revoked
+    (a page session id is no bearer token, and a bearer token opens no page session)."""
     token = db.session.scalar(
         select(AuthToken)
-        .where(AuthToken.token_hash == hash_secret(raw))
+        .where(AuthToken.token_hash == hash_secret(raw), AuthToken.kind == kind)
         .options(joinedload(AuthToken.user))  # every authenticated request needs both: one query
     )
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():

@@ -1,4 +1,7 @@
-"""accounts: which accounts a co-op created (claim codes are only for those)
+"""accounts: which accounts a co-op created (claim codes are only for those); page sessions
+
+``auth_tokens.kind`` tells API bearer tokens ("api") from page sessions ("page"): the session cookie
+holds a page session id that never works as a bearer token. Existing rows are API tokens.
 
 ``users.created_by_coop`` is true for accounts made by assisted onboarding or the seed loader. Existing
 rows: an account without a password, or one whose household the co-op onboarded (the audit log's
@@ -22,6 +25,10 @@ def upgrade():
         batch_op.add_column(
             sa.Column("created_by_coop", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    with op.batch_alter_table("auth_tokens", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("kind", sa.String(length=8), nullable=False, server_default="api")
+        )
     op.execute(
         "UPDATE users SET created_by_coop = true WHERE password_hash IS NULL OR id IN ("
         " SELECT sellers.user_id FROM sellers JOIN audit_entries"
@@ -31,5 +38,7 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("auth_tokens", schema=None) as batch_op:
+        batch_op.drop_column("kind")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("created_by_coop")
