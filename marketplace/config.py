@@ -116,6 +116,9 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower()
         not in ("0", "false", "no"),
         "RATELIMIT_STRATEGY": "fixed-window",
+        # One limit per account across the API and the login page (auth/login_limit.py).
+        "LOGIN_ATTEMPTS_PER_WINDOW": 10,
+        "LOGIN_WINDOW_SECONDS": 60,
         "SQLALCHEMY_RECORD_QUERIES": False,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Pages (marketplace/web): session cookie for people, CSRF tokens valid for the session.

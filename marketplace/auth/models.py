@@ -81,3 +81,16 @@ class ClaimCode(db.Model):
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(User)
+
+
+class LoginAttempts(db.Model):
+    """How many times one account (or one unknown login) was tried in one fixed time window.
+
+    Kept in the app's database so that every gunicorn worker and every host counts together,
+    whichever entry point (API, login page) and whichever login (email, phone) was used."""
+
+    __tablename__ = "login_attempts"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
