@@ -59,6 +59,10 @@ def safe_next(target: str | None, default: str) -> str:
     """Only a path on this site may be the place to go back to after logging in."""
     if not target:
         return default
+    # No control characters: CR/LF would split the Location header, and browsers drop tabs and
+    # newlines inside URLs ("/\t/evil.example" becomes "//evil.example").
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target) or len(target) > 2048:
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
