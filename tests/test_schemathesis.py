@@ -109,7 +109,7 @@ hostile_schema = schemathesis.pytest.from_fixture("hostile_api_schema")
 
 @hostile_schema.parametrize()
 @settings(
-    max_examples=6,
+    max_examples=4,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),
