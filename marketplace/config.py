@@ -6,6 +6,7 @@ Every variable of README.md "Configuration" is read here and nowhere else; the r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -42,6 +43,36 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+SECRET_KEY_FILE = "secret_key"
+
+
+def instance_secret_key(instance: Path) -> str:
+    """The development key of this instance folder: generated once (mode 0600, never committed:
+    ``instance/`` is ignored) and then read by every process, so all gunicorn workers of
+    ``make run`` sign sessions and CSRF tokens alike. Concurrent first starts agree on one key:
+    each writes its own file and links it into place; only the first link wins."""
+    path = instance / SECRET_KEY_FILE
+    with contextlib.suppress(FileNotFoundError):
+        key = path.read_text().strip()
+        if key:
+            return key
+    instance.mkdir(parents=True, exist_ok=True)
+    draft = instance / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_hex(32) + "\n")
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise ConfigError(f"{path} is empty: delete it to generate a new key")
+    return key
+
+
 def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict:
     """Return the Flask config for the given environment (``os.environ`` by default)."""
     env = os.environ if env is None else env
@@ -55,7 +86,7 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
     if not secret_key:
         if marketplace_env == "production":
             raise ConfigError("SECRET_KEY is required when MARKETPLACE_ENV=production")
-        secret_key = secrets.token_hex(32)
+        secret_key = instance_secret_key(instance)
 
     search_backend = env.get("SEARCH_BACKEND", "whoosh")
     if search_backend not in SEARCH_BACKENDS:
@@ -112,6 +143,9 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower()
         not in ("0", "false", "no"),
         "RATELIMIT_STRATEGY": "fixed-window",
+        # One limit per account across the API and the login page (auth/login_limit.py).
+        "LOGIN_ATTEMPTS_PER_WINDOW": 10,
+        "LOGIN_WINDOW_SECONDS": 60,
         "SQLALCHEMY_RECORD_QUERIES": False,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Pages (marketplace/web): session cookie for people, CSRF tokens valid for the session.

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..places import check_place, province_name
 from ..search.text import slugify
 from ..sellers.models import Seller
-from ..sellers.services import certs_valid_on
+from ..sellers.services import certs_valid_on, forbid_own_household
 from . import stock
 from .models import Category, Product, StockMovement
 
@@ -30,6 +30,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("active", "remove"): "removed",
     ("rejected", "edit"): "pending_review",
     ("active", "edit"): "pending_review",
+    # A paused listing is not a way round review: resuming it must not publish unreviewed text.
+    ("paused", "edit"): "pending_review",
     **{
         (status, "archive"): "archived"
         for status in ("pending_review", "active", "paused", "rejected", "removed")
@@ -37,7 +39,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 MODERATION_ACTIONS = ("approve", "reject", "remove")
 OWNER_ACTIONS = ("pause", "resume", "archive")
-# Editing these sends an active listing back to review; price, stock and the rest do not.
+# Editing these sends an active or paused listing back to review; price, stock and the rest do not.
 REVIEWED_FIELDS = ("name", "description", "category_slug", "images")
 
 
@@ -255,7 +257,7 @@ STOCK_EDIT_REASON = "Sửa số lượng tồn kho"
 
 
 def update_product(user: User, product: Product, changes: dict[str, Any]) -> Product:
-    """The owner edits a listing. Reviewed fields of an active or rejected listing send it
+    """The owner edits a listing. Reviewed fields of an active, paused or rejected listing send it
     (back) to review; price, unit, quantities and harvest dates do not."""
     _own_product(user, product)
     return edit_listing(product, changes, actor=user)
@@ -310,6 +312,7 @@ def transition(user: User, product: Product, action: str, reason: str | None = N
     if action in MODERATION_ACTIONS:
         if not can_moderate(user, product.seller.coop_id):
             raise Forbidden("Only an admin of this household's co-op moderates its listings.")
+        forbid_own_household(user, product.seller)
     else:
         _own_product(user, product)
     new_status = TRANSITIONS.get((product.status, action))

@@ -9,7 +9,7 @@ from .models import ORDER_STATUSES, PAYMENT_METHODS, SELLER_ORDER_STATUSES
 MAX_ITEMS = 100
 MAX_QUANTITY = 1_000_000
 NOTE_MAX = 1000
-PROVIDER_ID = validate.Regexp(r"^[A-Za-z0-9_]{1,255}$", error="Not a payment method id.")
+PROVIDER_ID = validate.Regexp(r"^[A-Za-z0-9_]{1,255}$(?!\n)", error="Not a payment method id.")
 
 
 class OrderItemSchema(Schema):

@@ -25,10 +25,11 @@ class CertificationSchema(Schema):
 
 
 class SellerSchema(Schema):
-    """A household; ``phone`` and ``address_line`` only in the full view (owner, co-op admins)."""
+    """A household; ``user_id``, ``phone`` and ``address_line`` only in the full view (owner,
+    co-op admins, platform admins)."""
 
     id = fields.Integer(required=True)
-    user_id = fields.Integer(required=True)
+    user_id = fields.Integer()
     display_name = fields.String(required=True)
     status = fields.String(required=True)
     coop = fields.Nested(CoopRefSchema, required=True)
