@@ -133,6 +133,17 @@ def test_last_word_matches_as_a_prefix(app, shop):
     assert find(app, "thi vai")["total"] == 0
 
 
+def test_a_one_letter_last_word_is_a_prefix_after_other_words(app, shop):
+    shop.product("Vải thiều Thanh Hà")
+    shop.product("Thanh long ruột đỏ")
+    shop.product("Hồng xiêm Xuân Đỉnh")
+    assert names(find(app, "thanh h")) == ["Vải thiều Thanh Hà"]
+    assert names(find(app, "Thanh H")) == ["Vải thiều Thanh Hà"]
+    assert names(find(app, "thanh l"))[0] == "Thanh long ruột đỏ"
+    # alone, one letter keeps its rule: a word of that letter, not every word starting with it
+    assert find(app, "h")["total"] == 0
+
+
 def test_single_letter_words_and_short_syllables_are_searchable(app, shop):
     shop.product("Ổi ruột đỏ", category="trai-cay")
     shop.product("Cam an toàn", category="cam")

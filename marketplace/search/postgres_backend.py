@@ -48,6 +48,7 @@ from .backend import load_documents as _load
 from .text import fold, query_variants, tokenize
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
+# The last word is a prefix; alone, only from two letters on (see whoosh_backend.MIN_PREFIX).
 MIN_PREFIX = 2
 
 # Objects outside the ORM metadata: they exist on PostgreSQL only (migration 0003).
@@ -88,8 +89,8 @@ def vocabulary(doc: Document) -> set[str]:
 
 
 def tsquery_text(q: str, *, exact: bool, phrase: bool = False) -> str | None:
-    """A tsquery literal over the words of ``q`` (every word, the last one as a prefix, each
-    synonym rewrite as an alternative). Built from tokens, so query syntax is never parsed.
+    """A tsquery literal over the words of ``q`` (every word, the last one as a prefix — even one
+    letter after other words —, each synonym rewrite as an alternative). Built from tokens, so query syntax is never parsed.
 
     With ``phrase``, only the alternatives of two words or more, each word followed by the next
     (``'vai' <-> 'thieu':*``)."""
@@ -99,7 +100,7 @@ def tsquery_text(q: str, *, exact: bool, phrase: bool = False) -> str | None:
             continue
         words = [token if exact else fold(token) for token in tokens]
         terms = [_quote(w) for w in words]
-        if n == 0 and len(fold(words[-1])) >= MIN_PREFIX:
+        if n == 0 and (len(words) > 1 or len(fold(words[-1])) >= MIN_PREFIX):
             terms[-1] += ":*"
         alternatives.append("(" + (" <-> " if phrase else " & ").join(terms) + ")")
     return " | ".join(alternatives) if alternatives else None
