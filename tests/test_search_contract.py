@@ -179,6 +179,34 @@ def test_pagination_walks_the_whole_result_once(app, shop):
     assert find(app, "nhan", page=4, per_page=3)["items"] == []
 
 
+def test_only_the_best_candidates_get_the_full_rank_and_pages_stay_whole(
+    app,
+    shop,
+    backend_name,  # noqa: F811 (the imported fixture)
+    monkeypatch,
+):
+    """PostgreSQL ranks the RANK_CANDIDATES best matches by the quick (folded) rank fully; the
+    others follow by the quick rank. Pages still walk every match once."""
+    if backend_name != "postgres":
+        pytest.skip("the candidate cut is the PostgreSQL backend's")
+    from marketplace.search import postgres_backend
+
+    monkeypatch.setattr(postgres_backend, "RANK_CANDIDATES", 3)
+    made = {shop.product(f"Thanh long ruột đỏ số {i}", category="trai-cay") for i in range(6)}
+    exact = shop.product("Thanh long ruột đỏ Bình Thuận", category="trai-cay")
+    made.add(exact)
+    seen, scores = [], []
+    for page in (1, 2, 3):
+        result = find(app, "thanh long đỏ", page=page, per_page=3)
+        assert result["total"] == 7
+        seen += [i["id"] for i in result["items"]]
+        scores += [i["score"] for i in result["items"]]
+    assert sorted(seen) == sorted(made) and len(set(seen)) == 7
+    assert scores == sorted(scores, reverse=True)  # candidates first, then the rest
+    # all tie on the quick rank: the newest three are the candidates, fully ranked first
+    assert set(seen[:3]) == set(sorted(made)[-3:])
+
+
 def _filter_cases(shop):
     other_household = shop.other_seller_id
     shop.product(
