@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
@@ -183,8 +183,22 @@ def manages(user: User | None, product: Product) -> bool:
 
 
 def get_product_for(user: User | None, product_id: int) -> Product:
-    """The product as ``user`` may see it: visible ones for anyone, others to who manages them."""
-    product = db.session.scalar(with_relations(select(Product)).where(Product.id == product_id))
+    """The product as ``user`` may see it: visible ones for anyone, others to who manages them.
+
+    One statement: for a single product, its household's few certifications are joined in too
+    (a second round trip costs more than the repeated product columns)."""
+    query = select(Product).where(Product.id == product_id)
+    product = (
+        db.session.execute(
+            query.options(
+                joinedload(Product.category),
+                joinedload(Product.seller).joinedload(Seller.coop),
+                joinedload(Product.seller).joinedload(Seller.certifications),
+            )
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if product is None:
         raise NotFound("No such product.")
     visible = product.status == "active" and product.seller.status == "approved"
@@ -392,6 +406,44 @@ def catalogue(filters: dict[str, Any], sort: str = "newest") -> Select:
     """The public catalogue: visible products matching the filters, in the given order."""
     query = filter_products(visible_products(), filters)
     return with_relations(query.order_by(*SORT_ORDERS[sort]))
+
+
+# GET /products counts the matches only this far beyond the start of the page (docs/catalogue.md).
+COUNT_AHEAD = 1000
+
+
+def catalogue_page(filters: dict[str, Any], sort: str, page: int, per_page: int) -> dict[str, Any]:
+    """A page of the public catalogue, ``{items, page, per_page, total}``, in one statement.
+
+    ``total`` is the number of matching products counted up to ``(page - 1) * per_page +
+    COUNT_AHEAD``: exact below that, that number when at least as many match (a lower bound that
+    grows as the buyer pages on). Counting every visible row would make each page linear in the
+    catalogue (≈ 40 ms at 100,000 products); this is at most about a thousand index entries.
+    """
+    offset = (page - 1) * per_page
+    matching = filter_products(visible_products(), filters)
+    counted = (
+        matching.with_only_columns(Product.id, maintain_column_froms=True)
+        .limit(offset + COUNT_AHEAD)
+        .subquery()
+    )
+    total = select(func.count()).select_from(counted).scalar_subquery()
+    query = (
+        matching.add_columns(total.label("total"))
+        .order_by(*SORT_ORDERS[sort])
+        .limit(per_page)
+        .offset(offset)
+        .options(
+            joinedload(Product.category),
+            joinedload(Product.seller).joinedload(Seller.coop),
+            # a page's households hold few certifications: joined, not a second round trip
+            joinedload(Product.seller).joinedload(Seller.certifications),
+        )
+    )
+    rows = db.session.execute(query).unique().all()
+    # past the last page no row carries the count
+    count = rows[0].total if rows else db.session.scalar(select(total))
+    return {"items": [row[0] for row in rows], "page": page, "per_page": per_page, "total": count}
 
 
 def products_of_coop(coop_id: int, status: str | None) -> Select:
