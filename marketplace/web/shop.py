@@ -22,7 +22,7 @@ from ..payments import bank_transfer
 from ..places import all_provinces, wards_of
 from .actions import perform
 from .blueprint import bp
-from .forms import form_data
+from .forms import ascii_int, form_data
 from .i18n import error_text, vnd
 from .session import login_required, page_user
 from .storefront import page_number
@@ -46,7 +46,7 @@ def cart_quantities() -> dict[int, int]:
         return {}
     cart: dict[int, int] = {}
     for key, value in raw.items():
-        if str(key).isdigit() and isinstance(value, int) and 0 < value <= MAX_QUANTITY:
+        if ascii_int(key, 10) is not None and isinstance(value, int) and 0 < value <= MAX_QUANTITY:
             cart[int(key)] = value
     return cart
 
@@ -73,11 +73,8 @@ def cart_lines() -> tuple[list[dict[str, Any]], int]:
 
 
 def _quantity(text: str | None) -> int | None:
-    text = (text or "").strip()
-    if not text.isdigit() or len(text) > 7:
-        return None
-    value = int(text)
-    return value if 0 <= value <= MAX_QUANTITY else None
+    value = ascii_int(text, 7)
+    return value if value is not None and value <= MAX_QUANTITY else None
 
 
 @bp.route("/cart")
@@ -117,7 +114,7 @@ def update_cart(product_id: int):
 
 def _product_id() -> int:
     text = request.form.get("product_id", "")
-    if not text.isdigit() or len(text) > 10:
+    if ascii_int(text, 10) is None:
         raise NotFound("No such product.")
     return int(text)
 
@@ -268,7 +265,7 @@ def _shortage_text(exc: InsufficientStock, lines) -> str:
 
 def _int_or_none(value) -> int | None:
     text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 7 else None
+    return ascii_int(text, 6)
 
 
 # ---- my orders ----------------------------------------------------------------------------
