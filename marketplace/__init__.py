@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.routes import blp as auth_blp
     from .catalogue.routes import blp as catalogue_blp
     from .coops.routes import blp as coops_blp
+    from .delivery.routes import blp as delivery_blp
     from .health import blp as health_blp
     from .orders.routes import blp as orders_blp
     from .payments.routes import blp as payments_blp
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         catalogue_blp,
         search_blp,
         orders_blp,
+        delivery_blp,
         payments_blp,
         health_blp,
     ):

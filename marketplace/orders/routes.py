@@ -11,6 +11,7 @@ from .schemas import (
     OrderCreateSchema,
     OrderListArgs,
     OrderSchema,
+    RefusedSchema,
     SellerOrderCancelSchema,
     SellerOrderDetailSchema,
     SellerOrderListArgs,
@@ -126,4 +127,10 @@ _seller_action("ship", ShipSchema, "The household ships its part (carrier and tr
 _seller_action("deliver", None, "The household's part was delivered (cash collected for COD).")
 _seller_action(
     "cancel", SellerOrderCancelSchema, "The household cancels its part: restock and refund it."
+)
+_seller_action(
+    "refused",
+    RefusedSchema,
+    "A shipped cash-on-delivery parcel was refused at the door (the household or its co-op's "
+    "admins): `refused`, no money changes hands, no restock.",
 )

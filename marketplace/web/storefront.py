@@ -90,6 +90,6 @@ def household_page(seller_id: int):
 def ward_options():
     """The wards of a province as <option>s: the ward picker reloads them when the province
     changes (a button does the same without JavaScript)."""
-    code = request.args.get("province_code", "")
+    code = request.args.get("province_code") or request.args.get("pickup_province_code", "")
     wards = wards_of(int(code)) if code.isdigit() and len(code) < 6 else []
     return render_template("web/_ward_options.html", wards=wards, selected=None)
