@@ -103,6 +103,11 @@ def test_only_the_coops_own_admins_manage_its_methods(api, world):
         assert outsider.api.post(methods_path(world.coop), POST).status_code == 403
         assert outsider.api.patch(path, {"name": "Xe lạnh"}).status_code == 403
         assert outsider.api.delete(path).status_code == 403
+    # Permission comes before the body: a bad body from an outsider is still 403.
+    r = world.other_coop_admin.api.patch(path, {"base_fee_vnd": -1})
+    assert r.status_code == 403
+    assert world.other_coop_admin.api.post(methods_path(world.coop), {}).status_code == 403
+    assert world.coop_admin.api.post("/coops/999999/delivery-methods", POST).status_code == 404
     # Another co-op's method through one's own co-op: not found.
     own_path = f"{methods_path(world.other_coop)}/{truck['id']}"
     assert world.other_coop_admin.api.patch(own_path, {"name": "x"}).status_code == 404

@@ -63,7 +63,7 @@ def all_methods(coop_id: int) -> list[DeliveryMethod]:
     )
 
 
-def _require_coop_admin(user: User, coop: Coop) -> None:
+def require_coop_admin(user: User, coop: Coop) -> None:
     if not can_moderate(user, coop.id):
         raise Forbidden("Only this co-op's admins can manage its delivery methods.")
 
@@ -71,7 +71,7 @@ def _require_coop_admin(user: User, coop: Coop) -> None:
 def get_method_for(user: User, coop: Coop, method_id: int) -> DeliveryMethod:
     """A method of this co-op (deactivated ones too) for one of its admins: 403 for others, 404
     for a method of another co-op."""
-    _require_coop_admin(user, coop)
+    require_coop_admin(user, coop)
     method = db.session.scalar(
         select(DeliveryMethod).where(
             DeliveryMethod.id == method_id, DeliveryMethod.coop_id == coop.id
@@ -105,7 +105,7 @@ def _check_method(values: dict[str, Any]) -> None:
 
 def create_method(user: User, coop: Coop, data: dict[str, Any]) -> DeliveryMethod:
     """A co-op admin adds a delivery method to the co-op (active at once)."""
-    _require_coop_admin(user, coop)
+    require_coop_admin(user, coop)
     _check_method(data)
     method = DeliveryMethod(
         coop_id=coop.id,
