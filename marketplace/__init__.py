@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.routes import blp as auth_blp
     from .catalogue.routes import blp as catalogue_blp
     from .coops.routes import blp as coops_blp
+    from .delivery.routes import blp as delivery_blp
     from .health import blp as health_blp
     from .money.routes import blp as money_blp
     from .orders.routes import blp as orders_blp
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
         catalogue_blp,
         search_blp,
         orders_blp,
+        delivery_blp,
         payments_blp,
         money_blp,
         health_blp,

@@ -43,6 +43,19 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _hours(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of hours, got {raw!r}") from exc
+    if not 0 < value < 100_000:
+        raise ConfigError(f"{name} must be more than 0 hours, got {raw!r}")
+    return value
+
+
 SECRET_KEY_FILE = "secret_key"
 
 
@@ -126,6 +139,10 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         # Catalogue and search answers kept per worker process (0 turns the cache off).
         "RESPONSE_CACHE_ENTRIES": _int(env, "RESPONSE_CACHE_ENTRIES", 512),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        # Delivery: a confirmed seller order not shipped within this many hours is cancelled.
+        "SHIP_WITHIN_HOURS": _hours(env, "SHIP_WITHIN_HOURS", 24.0),
+        # Refused COD deliveries in 90 days after which a buyer must pay before delivery.
+        "COD_REFUSAL_LIMIT": _int(env, "COD_REFUSAL_LIMIT", 2),
         "PORT": _int(env, "PORT", 8000),
         # Fixed settings (not environment variables).
         "MAX_CONTENT_LENGTH": 1024 * 1024,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -21,22 +22,23 @@ from marketplace.phones import normalise_phone  # noqa: E402
 from marketplace.places import check_place, ward_name  # noqa: E402
 
 CATEGORIES = [
-    # The starting tree (migration 0002), then what this seed adds.
-    ("trai-cay", "Trái cây", ""),
-    ("vai-thieu", "Vải thiều", "trai-cay"),
-    ("nhan", "Nhãn", "trai-cay"),
-    ("xoai", "Xoài", "trai-cay"),
-    ("buoi", "Bưởi", "trai-cay"),
-    ("cam", "Cam", "trai-cay"),
-    ("rau-cu", "Rau củ", ""),
-    ("gao", "Gạo", ""),
-    ("ca-phe", "Cà phê", ""),
-    ("mat-ong", "Mật ong", ""),
-    ("dac-san-kho", "Đặc sản khô", ""),
-    ("dau-tay", "Dâu tây", "trai-cay"),
-    ("bo", "Bơ", "trai-cay"),
-    ("rau-la", "Rau ăn lá", "rau-cu"),
-    ("cu-qua", "Củ, quả", "rau-cu"),
+    # The starting tree (migration 0002), then what this seed adds; shelf life and cold shelf
+    # life in hours (sources in docs/delivery.md).
+    ("trai-cay", "Trái cây", "", 72, 504),
+    ("vai-thieu", "Vải thiều", "trai-cay", 72, 504),
+    ("nhan", "Nhãn", "trai-cay", 72, 504),
+    ("xoai", "Xoài", "trai-cay", 120, 336),
+    ("buoi", "Bưởi", "trai-cay", 720, 2160),
+    ("cam", "Cam", "trai-cay", 336, 1344),
+    ("rau-cu", "Rau củ", "", 48, 168),
+    ("gao", "Gạo", "", 8760, 8760),
+    ("ca-phe", "Cà phê", "", 4380, 4380),
+    ("mat-ong", "Mật ong", "", 17520, 17520),
+    ("dac-san-kho", "Đặc sản khô", "", 8760, 8760),
+    ("dau-tay", "Dâu tây", "trai-cay", 24, 120),
+    ("bo", "Bơ", "trai-cay", 120, 336),
+    ("rau-la", "Rau ăn lá", "rau-cu", 24, 168),
+    ("cu-qua", "Củ, quả", "rau-cu", 168, 504),
 ]
 
 # slug, name, province, ward of the office, description, wards of its households, hamlet word
@@ -545,9 +547,25 @@ def build():
                         harvest_end,
                         "",
                         ward_label,
+                        _unit_weight_g(unit, f"{product_name} {text}"),
                     ]
                 )
     return coops, households, products
+
+
+_PACK = re.compile(r"(\d+(?:,\d+)?)\s*(kg|g)\b")
+
+
+def _unit_weight_g(unit: str, text: str) -> int | str:
+    """A box, bag or piece weighs what its name or description says (`túi 5 kg`, `lọ 250 g`),
+    packaging left out; kg, g and litre leave the cell empty (the default by unit)."""
+    if unit in ("kg", "g", "litre"):
+        return ""
+    match = _PACK.search(text)
+    if match is None:
+        return 1000
+    amount = float(match.group(1).replace(",", "."))
+    return round(amount * (1000 if match.group(2) == "kg" else 1))
 
 
 def write(name: str, header: list[str], rows: list[list]) -> None:
@@ -559,7 +577,11 @@ def write(name: str, header: list[str], rows: list[list]) -> None:
 
 def main() -> None:
     coops, households, products = build()
-    write("categories.csv", ["slug", "name", "parent_slug"], [list(c) for c in CATEGORIES])
+    write(
+        "categories.csv",
+        ["slug", "name", "parent_slug", "shelf_life_hours", "cold_shelf_life_hours"],
+        [list(c) for c in CATEGORIES],
+    )
     write("coops.csv", ["slug", "name", "province_code", "ward_code", "description"], coops)
     write(
         "households.csv",
@@ -593,6 +615,7 @@ def main() -> None:
             "harvest_end",
             "origin_province_code",
             "origin_area",
+            "unit_weight_g",
         ],
         products,
     )

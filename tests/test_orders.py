@@ -317,6 +317,8 @@ def test_transition_tables_are_the_designed_ones():
         ("shipped", "deliver"): "delivered",
         ("pending", "cancel"): "cancelled",
         ("confirmed", "cancel"): "cancelled",
+        ("confirmed", "miss_ship_by"): "cancelled",
+        ("shipped", "refuse"): "refused",
     }
 
 

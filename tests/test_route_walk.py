@@ -38,8 +38,18 @@ PUBLIC = {
     ("GET", "/api/v1/orders"),  # one's own orders (and one's own seller orders)
     ("GET", "/api/v1/seller/orders"),  # one's own household's seller orders
     ("POST", "/api/v1/payments/stripe/webhook"),  # the provider; the signature decides
+    ("GET", "/api/v1/coops/<int:coop_id>/delivery-methods"),  # active methods, public
+    ("POST", "/api/v1/orders/quote"),  # any buyer's quote; writes nothing
 }
 SKIP = {"/api/openapi.json", "/static/<path:filename>"}
+DELIVERY_METHOD = {
+    "kind": "delivery",
+    "name": "Xe lạnh",
+    "base_fee_vnd": 20_000,
+    "per_kg_fee_vnd": 3_000,
+    "lead_time_hours": 24,
+    "cold_chain": True,
+}
 
 
 def is_api_route(rule) -> bool:
@@ -108,6 +118,21 @@ def _bodies(w) -> dict[tuple[str, str], dict]:
         },
         ("POST", "/api/v1/seller-orders/<int:seller_order_id>/ship"): {"carrier": "Lạ"},
         ("POST", "/api/v1/seller-orders/<int:seller_order_id>/cancel"): {"reason": "Lạ"},
+        ("POST", "/api/v1/seller-orders/<int:seller_order_id>/refused"): {"reason": "Lạ"},
+        ("POST", "/api/v1/coops/<int:coop_id>/delivery-methods"): DELIVERY_METHOD,
+        ("PATCH", "/api/v1/coops/<int:coop_id>/delivery-methods/<int:method_id>"): {
+            "base_fee_vnd": 1
+        },
+        ("POST", "/api/v1/orders/quote"): {
+            "items": [{"product_id": w["on_sale_id"], "quantity": 1}],
+            "shipping_address": {
+                "recipient_name": "Người lạ",
+                "phone": "0912345678",
+                "province_code": 31,
+                "ward_code": 10813,
+                "address_line": "Thôn Lạ",
+            },
+        },
     }
 
 
@@ -153,7 +178,11 @@ def victim(app, api):
         },
     ).get_json()
     world.extra_buyer = someone
+    method = world.coop_admin.api.post(
+        f"/coops/{world.coop['id']}/delivery-methods", DELIVERY_METHOD
+    ).get_json()
     ids = {
+        "method_id": method["id"],
         "product_id": product["id"],
         "coop_id": world.coop["id"],
         "seller_id": world.household.seller["id"],
@@ -189,6 +218,9 @@ def _snapshot(world, product_id, order_id) -> dict:
         "audit": world.coop_admin.api.get(f"/coops/{world.coop['id']}/audit").get_json()["total"],
         "coop_admins": sorted(world.coop_admin.api.get("/me").get_json()["coop_ids"]),
         "order": world.extra_buyer.api.get(f"/orders/{order_id}").get_json(),
+        "delivery_methods": world.coop_admin.api.get(
+            f"/coops/{world.coop['id']}/delivery-methods"
+        ).get_json(),
     }
 
 
@@ -217,7 +249,7 @@ def test_strangers_cannot_reach_anothers_objects(app, api, victim):
             if (
                 method in ("POST", "PATCH", "PUT")
                 and body is None
-                and rule.rule.endswith(("/reject", "/suspend", "/remove", "/cancel"))
+                and rule.rule.endswith(("/reject", "/suspend", "/remove", "/cancel", "/refused"))
             ):
                 unknown.append(f"{method} {rule.rule} (needs a body in _bodies)")
                 continue

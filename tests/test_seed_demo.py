@@ -65,7 +65,7 @@ def test_a_second_demo_run_changes_nothing(app, api, seed, tmp_path):
     result = seed("--path", str(tmp_path), "--demo")
 
     assert result.exit_code == 0, result.output
-    assert "demo: created 0, unchanged 8" in result.output
+    assert "demo: created 0, unchanged 9" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == users
         assert set(db.session.scalars(select(User.password_hash))) == hashes
@@ -75,7 +75,7 @@ def test_demo_joins_the_seed_data_co_op(app, api, seed):
     result = seed("--path", str(SEED_DATA), "--demo")
 
     assert result.exit_code == 0, result.output
-    assert "demo: created 7, unchanged 1" in result.output  # the co-op came from coops.csv
+    assert "demo: created 8, unchanged 1" in result.output  # the co-op came from coops.csv
     household = api.get("/me", token=login(api, "household@demo.vn")).get_json()
     coop_id = api.get(f"/sellers/{household['seller_id']}").get_json()["coop"]["id"]
     households = api.get(

@@ -54,6 +54,15 @@ OWN = {
 }
 
 
+DELIVERY_FORM = {
+    "kind": "delivery",
+    "name": "Xe lạ",
+    "base_fee_vnd": "1000",
+    "per_kg_fee_vnd": "0",
+    "lead_time_hours": "1",
+}
+
+
 def _forms(ids) -> dict[tuple[str, str], dict]:
     """A valid form for every page that takes one, so authorisation, not validation, decides."""
     listing = {
@@ -98,6 +107,10 @@ def _forms(ids) -> dict[tuple[str, str], dict]:
         ("POST", "/orders/<int:order_id>/cancel"): {"reason": "Lạ"},
         ("POST", "/dashboard/orders/<int:seller_order_id>/ship"): {"carrier": "Lạ"},
         ("POST", "/dashboard/orders/<int:seller_order_id>/cancel"): {"reason": "Lạ"},
+        ("POST", "/dashboard/orders/<int:seller_order_id>/refused"): {"reason": "Lạ"},
+        ("POST", "/coop/<int:coop_id>/delivery"): DELIVERY_FORM,
+        ("POST", "/coop/<int:coop_id>/delivery/<int:method_id>"): DELIVERY_FORM,
+        ("POST", "/coop/<int:coop_id>/delivery/<int:method_id>/deactivate"): {},
         ("POST", "/dashboard/profile"): {
             "coop_id": str(ids["coop_id"]),
             "display_name": "Vườn lạ",
@@ -157,7 +170,19 @@ def victim(app, api):
             "payment_method": "cod",
         },
     ).get_json()
+    method = world.coop_admin.api.post(
+        f"/coops/{world.coop['id']}/delivery-methods",
+        {
+            "kind": "delivery",
+            "name": "Xe lạnh của HTX",
+            "base_fee_vnd": 20_000,
+            "per_kg_fee_vnd": 3_000,
+            "lead_time_hours": 24,
+            "cold_chain": True,
+        },
+    ).get_json()
     ids = {
+        "method_id": method["id"],
         "order_id": order["id"],
         "seller_order_id": order["seller_orders"][0]["id"],
         "product_id": product["id"],
@@ -178,6 +203,7 @@ def _snapshot(world, ids) -> dict:
         "audit": admin.get(f"/coops/{ids['coop_id']}/audit").get_json()["total"],
         # Drafts are people's own new profiles (anyone may apply to a co-op); not these:
         "order": owner.get(f"/orders/{ids['order_id']}").get_json(),
+        "delivery_methods": admin.get(f"/coops/{ids['coop_id']}/delivery-methods").get_json(),
         "approved": admin.get(f"/coops/{ids['coop_id']}/sellers?status=approved").get_json()[
             "total"
         ],

@@ -11,6 +11,8 @@ from ..extensions import db
 from ..sellers.models import Seller
 
 UNITS = ("kg", "g", "box", "bag", "bunch", "piece", "litre", "dozen")
+# Units whose weight is known; the others need `unit_weight_g` when the product is created.
+UNIT_WEIGHTS_G = {"kg": 1000, "litre": 1000, "g": 1}
 PRODUCT_STATUSES = ("pending_review", "active", "paused", "rejected", "removed", "archived")
 
 
@@ -22,6 +24,9 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # How long its produce keeps at ambient temperature, and cooled (null: not known).
+    shelf_life_hours: Mapped[int | None] = mapped_column(Integer)
+    cold_shelf_life_hours: Mapped[int | None] = mapped_column(Integer)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Category]] = relationship(
@@ -56,12 +61,32 @@ class Product(db.Model):
     origin_province_code: Mapped[int] = mapped_column(Integer, index=True)
     origin_area: Mapped[str | None] = mapped_column(String(200))
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Grams per unit sold (delivery fees are by weight).
+    unit_weight_g: Mapped[int] = mapped_column(Integer, default=1000)
+    # Its own shelf life in hours; null follows its category's.
+    own_shelf_life_hours: Mapped[int | None] = mapped_column("shelf_life_hours", Integer)
     status: Mapped[str] = mapped_column(String(20), default="pending_review")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     seller: Mapped[Seller] = relationship()
     category: Mapped[Category] = relationship()
+
+    @property
+    def shelf_life_hours(self) -> int | None:
+        """Its own shelf life, else its category's (None: not known, no limit)."""
+        if self.own_shelf_life_hours is not None:
+            return self.own_shelf_life_hours
+        return self.category.shelf_life_hours
+
+    @property
+    def cold_shelf_life_hours(self) -> int | None:
+        """Kept cooled: its category's cold shelf life, never less than its own shelf life."""
+        ambient = self.shelf_life_hours
+        cold = self.category.cold_shelf_life_hours
+        if cold is None or ambient is None:
+            return ambient if cold is None else cold
+        return max(ambient, cold)
 
     @property
     def in_season(self) -> bool:

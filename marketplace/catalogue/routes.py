@@ -42,13 +42,7 @@ def list_categories():
 def create_category(data):
     """Add a category (platform admin)."""
     category = services.create_category(**data)
-    return {
-        "id": category.id,
-        "slug": category.slug,
-        "name": category.name,
-        "parent_slug": category.parent.slug if category.parent else None,
-        "children": [],
-    }
+    return services.category_node(category, data.get("parent_slug"))
 
 
 @blp.route("/products", methods=["GET"])

@@ -5,9 +5,18 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from ..fields import DESCRIPTION_MAX, REASON_MAX, Day, StrictInteger, Text, money, positive_id
 from ..http import PageArgs
 from ..sellers.schemas import CoopRefSchema
-from .models import PRODUCT_STATUSES, UNITS
+from .models import PRODUCT_STATUSES, UNIT_WEIGHTS_G, UNITS
 
 MAX_IMAGES = 10
+MAX_SHELF_LIFE_HOURS = 87_600  # ten years
+MAX_UNIT_WEIGHT_G = 1_000_000  # a tonne
+
+
+def shelf_life(**kwargs) -> StrictInteger:
+    """Hours a product keeps, 1 … ten years."""
+    return StrictInteger(validate=validate.Range(min=1, max=MAX_SHELF_LIFE_HOURS), **kwargs)
+
+
 SLUG = validate.Regexp(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case ASCII letters, digits and '-'."
 )
@@ -23,6 +32,8 @@ class CategoryNodeSchema(Schema):
     slug = fields.String(required=True)
     name = fields.String(required=True)
     parent_slug = fields.String(allow_none=True)
+    shelf_life_hours = fields.Integer(allow_none=True)
+    cold_shelf_life_hours = fields.Integer(allow_none=True)
     children = fields.List(fields.Nested(lambda: CategoryNodeSchema()), required=True)
 
 
@@ -34,6 +45,8 @@ class CategoryCreateSchema(Schema):
     name = Text(required=True)
     slug = fields.String(validate=[validate.Length(min=1, max=100), SLUG])
     parent_slug = fields.String(allow_none=True, validate=validate.Length(max=100))
+    shelf_life_hours = shelf_life(allow_none=True)
+    cold_shelf_life_hours = shelf_life(allow_none=True)
 
 
 class OriginSchema(Schema):
@@ -71,6 +84,8 @@ class ProductSchema(Schema):
     certifications = fields.List(fields.Nested(ShownCertificationSchema), required=True)
     status = fields.String(required=True)
     images = fields.List(fields.String(), required=True)
+    unit_weight_g = fields.Integer(required=True)
+    shelf_life_hours = fields.Integer(allow_none=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
 
@@ -105,6 +120,9 @@ class ProductFieldsSchema(Schema):
     origin_province_code = StrictInteger(required=True)
     origin_area = Text(allow_none=True)
     images = fields.List(ImageUrl(), validate=validate.Length(max=MAX_IMAGES))
+    unit_weight_g = StrictInteger(validate=validate.Range(min=1, max=MAX_UNIT_WEIGHT_G))
+    # null: its category's shelf life
+    shelf_life_hours = shelf_life(allow_none=True)
 
     @validates_schema
     def harvest_window(self, data, **kwargs):
@@ -114,7 +132,13 @@ class ProductFieldsSchema(Schema):
 
 
 class ProductCreateSchema(ProductFieldsSchema):
-    pass
+    @validates_schema
+    def weight_of_counted_units(self, data, **kwargs):
+        """kg, g and litre weigh what they say; a box, bag, bunch, piece or dozen needs its weight."""
+        if data.get("unit") not in UNIT_WEIGHTS_G and "unit_weight_g" not in data:
+            raise ValidationError(
+                {"unit_weight_g": ["Required for this unit: how many grams one unit weighs."]}
+            )
 
 
 class ProductUpdateSchema(ProductFieldsSchema):

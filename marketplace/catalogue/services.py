@@ -18,7 +18,7 @@ from ..search.text import slugify
 from ..sellers.models import Seller
 from ..sellers.services import certs_valid_on, forbid_own_household
 from . import stock
-from .models import Category, Product, StockMovement
+from .models import UNIT_WEIGHTS_G, Category, Product, StockMovement
 
 # The listing state machine: (status, action) → new status. Anything else is 409.
 # `archive` (DELETE) is allowed from every status but archived itself.
@@ -69,10 +69,7 @@ def with_relations(query: Select) -> Select:
 
 def category_tree() -> list[dict[str, Any]]:
     categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
-    nodes = {
-        c.id: {"id": c.id, "slug": c.slug, "name": c.name, "parent_slug": None, "children": []}
-        for c in categories
-    }
+    nodes = {c.id: category_node(c, parent_slug=None) for c in categories}
     roots = []
     for c in categories:
         if c.parent_id is None or c.parent_id not in nodes:
@@ -83,6 +80,19 @@ def category_tree() -> list[dict[str, Any]]:
     return roots
 
 
+def category_node(category: Category, parent_slug: str | None = None) -> dict[str, Any]:
+    """The dict behind CategoryNodeSchema (children filled in by category_tree)."""
+    return {
+        "id": category.id,
+        "slug": category.slug,
+        "name": category.name,
+        "parent_slug": parent_slug,
+        "shelf_life_hours": category.shelf_life_hours,
+        "cold_shelf_life_hours": category.cold_shelf_life_hours,
+        "children": [],
+    }
+
+
 def get_category(slug: str, field: str = "category_slug") -> Category:
     category = db.session.scalar(select(Category).where(Category.slug == slug))
     if category is None:
@@ -91,7 +101,12 @@ def get_category(slug: str, field: str = "category_slug") -> Category:
 
 
 def create_category(
-    *, name: str, slug: str | None = None, parent_slug: str | None = None
+    *,
+    name: str,
+    slug: str | None = None,
+    parent_slug: str | None = None,
+    shelf_life_hours: int | None = None,
+    cold_shelf_life_hours: int | None = None,
 ) -> Category:
     slug = slug or slugify(name)
     if not slug:
@@ -105,7 +120,14 @@ def create_category(
         db.session.scalar(select(Category.position).order_by(Category.position.desc()).limit(1))
         or 0
     ) + 1
-    category = Category(slug=slug, name=name, parent=parent, position=position)
+    category = Category(
+        slug=slug,
+        name=name,
+        parent=parent,
+        position=position,
+        shelf_life_hours=shelf_life_hours,
+        cold_shelf_life_hours=cold_shelf_life_hours,
+    )
     db.session.add(category)
     db.session.flush()
     return category
@@ -115,13 +137,18 @@ def categories_by_slug() -> dict[str, Category]:
     return {c.slug: c for c in db.session.scalars(select(Category))}
 
 
-def update_category(category: Category, *, name: str, parent_slug: str | None) -> Category:
-    """Rename a category or move it under another (never under itself or its descendants)."""
+def update_category(
+    category: Category, *, name: str, parent_slug: str | None, **shelf_lives: int | None
+) -> Category:
+    """Rename a category, move it under another (never under itself or its descendants), or
+    change its ``shelf_life_hours`` / ``cold_shelf_life_hours``."""
     parent = get_category(parent_slug, "parent_slug") if parent_slug else None
     if parent is not None and parent.id in category_and_descendants(category.slug):
         raise field_error("parent_slug", "A category cannot be placed under itself.")
     category.name = name
     category.parent = parent
+    for field, hours in shelf_lives.items():
+        setattr(category, field, hours)
     db.session.flush()
     return category
 
@@ -167,6 +194,8 @@ def product_view(product: Product) -> dict[str, Any]:
         "certifications": certs_valid_on(seller, today_vn()),
         "status": product.status,
         "images": list(product.images or []),
+        "unit_weight_g": product.unit_weight_g,
+        "shelf_life_hours": product.shelf_life_hours,
         "created_at": product.created_at,
         "updated_at": product.updated_at,
     }
@@ -258,6 +287,8 @@ def create_listing(
         origin_province_code=data["origin_province_code"],
         origin_area=data.get("origin_area"),
         images=data.get("images", []),
+        unit_weight_g=data.get("unit_weight_g") or UNIT_WEIGHTS_G.get(data["unit"], 1000),
+        own_shelf_life_hours=data.get("shelf_life_hours"),
         status=status,
     )
     db.session.add(product)
@@ -304,7 +335,9 @@ def edit_listing(
         stock.set_stock(product, changes.pop("stock_quantity"), stock_reason, actor)
     reviewed = any(name in changes for name in REVIEWED_FIELDS)
     for name, value in changes.items():
-        if name != "category_slug":
+        if name == "shelf_life_hours":
+            product.own_shelf_life_hours = value
+        elif name != "category_slug":
             setattr(product, name, value)
     if review and reviewed and (product.status, "edit") in TRANSITIONS:
         product.status = TRANSITIONS[(product.status, "edit")]

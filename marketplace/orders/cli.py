@@ -4,6 +4,7 @@ import logging
 import click
 from flask import current_app
 
+from ..delivery.deadlines import cancel_overdue_shipments
 from ..errors import AppError
 from ..payments.stripe_client import StripeClient
 from ..unit_of_work import TransactionalGroup, transaction
@@ -12,7 +13,9 @@ from .idempotency import forget_keys
 
 log = logging.getLogger("marketplace.orders")
 
-orders_cli = TransactionalGroup("orders", help="Orders: reservation expiry, old idempotency keys.")
+orders_cli = TransactionalGroup(
+    "orders", help="Orders: reservation expiry, ship-by deadlines, old idempotency keys."
+)
 
 
 @orders_cli.command("expire")
@@ -44,6 +47,16 @@ def _cancel_intents(intents: list[tuple[int, str]]) -> None:
             client.cancel_payment_intent(intent_id, idempotency_key=f"pi-cancel-{payment_id}")
         except (AppError, ValueError) as exc:
             log.warning("could not cancel %s of an expired order: %s", intent_id, exc)
+
+
+@orders_cli.command("expire-shipments")
+def expire_shipments_command() -> None:
+    """Cancel confirmed seller orders not shipped by their ship_by (not_shipped_in_time): stock
+    back, paid part refunded (run it every minute; reads do it lazily too)."""
+    cancelled = cancel_overdue_shipments()
+    click.echo(
+        f"cancelled {cancelled} seller order{'s' if cancelled != 1 else ''} not shipped in time"
+    )
 
 
 @orders_cli.command("forget-keys")

@@ -19,7 +19,7 @@ ORDER_STATUSES = (
     "completed",
     "cancelled",
 )
-SELLER_ORDER_STATUSES = ("pending", "confirmed", "shipped", "delivered", "cancelled")
+SELLER_ORDER_STATUSES = ("pending", "confirmed", "shipped", "delivered", "refused", "cancelled")
 PAYMENT_METHODS = ("card", "cod", "bank_transfer")
 
 
@@ -38,6 +38,7 @@ class Order(db.Model):
     status: Mapped[str] = mapped_column(String(20))
     payment_method: Mapped[str] = mapped_column(String(20))
     items_total_vnd: Mapped[int] = mapped_column(BigInteger)
+    shipping_total_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
     total_vnd: Mapped[int] = mapped_column(BigInteger)
     # {recipient_name, phone (E.164), province_code, ward_code, address_line}
     shipping_address: Mapped[dict] = mapped_column(JSON)
@@ -61,7 +62,11 @@ class SellerOrder(db.Model):
     """One household's part of an order: its lines, shipped and paid out separately."""
 
     __tablename__ = "seller_orders"
-    __table_args__ = (Index("ix_seller_orders_seller_status", "seller_id", "status"),)
+    __table_args__ = (
+        Index("ix_seller_orders_seller_status", "seller_id", "status"),
+        # the ship-by sweep: confirmed seller orders by deadline
+        Index("ix_seller_orders_status_ship_by", "status", "ship_by"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -74,6 +79,16 @@ class SellerOrder(db.Model):
     cod_remittance_id: Mapped[int | None] = mapped_column(
         ForeignKey("cod_remittances.id"), index=True
     )
+    shipping_fee_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    delivery_method_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delivery_methods.id"), index=True
+    )
+    # The method as chosen: {method_id, kind, name, cold_chain, lead_time_hours}; null when the
+    # co-op has no methods (delivered as arranged with the household).
+    delivery: Mapped[dict | None] = mapped_column(JSON)
+    ship_by: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    promised_by: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    refused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     carrier: Mapped[str | None] = mapped_column(String(200))
     tracking_number: Mapped[str | None] = mapped_column(String(200))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
@@ -88,6 +103,15 @@ class SellerOrder(db.Model):
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="seller_order", order_by="OrderLine.id"
     )
+
+    @property
+    def late(self) -> bool:
+        """Delivered after the date promised to the buyer."""
+        return (
+            self.delivered_at is not None
+            and self.promised_by is not None
+            and self.delivered_at > self.promised_by
+        )
 
 
 class OrderLine(db.Model):

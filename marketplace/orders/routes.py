@@ -17,6 +17,7 @@ from .schemas import (
     OrderCreateSchema,
     OrderListArgs,
     OrderSchema,
+    RefusedSchema,
     SellerOrderCancelSchema,
     SellerOrderDetailSchema,
     SellerOrderListArgs,
@@ -155,3 +156,11 @@ def order_vietqr(order_id):
         raise NotFound("No such order.")
     svg = bank_transfer.qr_svg(order)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private"})
+
+
+_seller_action(
+    "refused",
+    RefusedSchema,
+    "A shipped cash-on-delivery parcel was refused at the door (the household or its co-op's "
+    "admins): `refused`, no money changes hands, no restock.",
+)

@@ -1,6 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..catalogue.schemas import SellerRefSchema
+from ..delivery.schemas import DeliveryRefSchema, deliveries_field, each_seller_once
 from ..fields import NAME_MAX, REASON_MAX, Phone, StrictInteger, Text, positive_id
 from ..http import PageArgs
 from ..payments import bank_transfer
@@ -29,24 +30,17 @@ class CardSchema(Schema):
     payment_method_id = fields.String(required=True, validate=PROVIDER_ID)
 
 
-class OrderCreateSchema(Schema):
+class OrderQuoteRequestSchema(Schema):
+    """POST /orders/quote: the order's body without its payment fields."""
+
     items = fields.List(
         fields.Nested(OrderItemSchema),
         required=True,
         validate=validate.Length(min=1, max=MAX_ITEMS),
     )
     shipping_address = fields.Nested(ShippingAddressSchema, required=True)
-    payment_method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
-    card = fields.Nested(CardSchema)
+    deliveries = deliveries_field()
     note = Text(max_length=NOTE_MAX, allow_none=True)
-
-    @validates_schema
-    def card_matches_method(self, data, **kwargs):
-        method = data.get("payment_method")
-        if method == "card" and not data.get("card"):
-            raise ValidationError({"card": ["Required when payment_method is card."]})
-        if method in ("cod", "bank_transfer") and data.get("card"):
-            raise ValidationError({"card": ["Only for payment_method card."]})
 
     @validates_schema
     def each_product_once(self, data, **kwargs):
@@ -58,12 +52,33 @@ class OrderCreateSchema(Schema):
                 )
             seen.add(item["product_id"])
 
+    @validates_schema
+    def each_household_once(self, data, **kwargs):
+        each_seller_once(data)
+
+
+class OrderCreateSchema(OrderQuoteRequestSchema):
+    payment_method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    card = fields.Nested(CardSchema)
+
+    @validates_schema
+    def card_matches_method(self, data, **kwargs):
+        method = data.get("payment_method")
+        if method == "card" and not data.get("card"):
+            raise ValidationError({"card": ["Required when payment_method is card."]})
+        if method in ("cod", "bank_transfer") and data.get("card"):
+            raise ValidationError({"card": ["Only for payment_method card."]})
+
 
 class OrderCancelSchema(Schema):
     reason = Text(max_length=REASON_MAX, allow_none=True)
 
 
 class SellerOrderCancelSchema(Schema):
+    reason = Text(required=True, max_length=REASON_MAX)
+
+
+class RefusedSchema(Schema):
     reason = Text(required=True, max_length=REASON_MAX)
 
 
@@ -90,6 +105,12 @@ class SellerOrderSchema(Schema):
     status = fields.String(required=True)
     subtotal_vnd = fields.Integer(required=True)
     commission_vnd = fields.Integer(required=True)
+    shipping_fee_vnd = fields.Integer(required=True)
+    delivery = fields.Nested(DeliveryRefSchema, allow_none=True, required=True)
+    ship_by = fields.DateTime(allow_none=True)
+    promised_by = fields.DateTime(allow_none=True)
+    late = fields.Boolean(required=True)
+    refused_at = fields.DateTime(allow_none=True)
     carrier = fields.String(allow_none=True)
     tracking_number = fields.String(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
@@ -141,6 +162,7 @@ class OrderSchema(Schema):
     status = fields.String(required=True)
     payment = fields.Nested(PaymentSchema, required=True)
     items_total_vnd = fields.Integer(required=True)
+    shipping_total_vnd = fields.Integer(required=True)
     total_vnd = fields.Integer(required=True)
     seller_orders = fields.List(fields.Nested(SellerOrderSchema), required=True)
     shipping_address = fields.Nested(ShippingAddressOutSchema, required=True)

@@ -24,6 +24,7 @@ from ..catalogue.models import Product
 from ..catalogue.services import visible_products
 from ..clock import VIETNAM, utcnow
 from ..coops.services import can_moderate
+from ..delivery import services as delivery
 from ..errors import (
     AppError,
     Conflict,
@@ -64,7 +65,13 @@ SELLER_ORDER_TRANSITIONS: dict[tuple[str, str], str] = {
     ("shipped", "deliver"): "delivered",
     ("pending", "cancel"): "cancelled",
     ("confirmed", "cancel"): "cancelled",
+    # not shipped by ship_by: cancelled by the sweep (cancel_reason not_shipped_in_time)
+    ("confirmed", "miss_ship_by"): "cancelled",
+    # a COD parcel refused at the door: terminal, no money, no restock
+    ("shipped", "refuse"): "refused",
 }
+NOT_SHIPPED_IN_TIME = "not_shipped_in_time"
+REFUSALS_COUNTED = dt.timedelta(days=90)
 OPEN_FOR_HOUSEHOLDS = ("placed", "paid")  # orders whose seller orders households work on
 ORDERS = StateMachine("an order", ORDER_TRANSITIONS)
 SELLER_ORDERS = StateMachine("a seller order", SELLER_ORDER_TRANSITIONS)
@@ -152,6 +159,8 @@ def place_order(
     place_errors = check_place(address["province_code"], address["ward_code"])
     if place_errors:
         raise ValidationError(details={"shipping_address": place_errors})
+    if data["payment_method"] == "cod":
+        check_cod_allowed(buyer)
     items = data["items"]
     quantities = {item["product_id"]: item["quantity"] for item in items}
     # One statement loads, checks visibility of and locks every product (in id order).
@@ -161,6 +170,8 @@ def place_order(
         .options(contains_eager(Product.seller))
     )
     _check_items(buyer, items, products)
+    now = utcnow()
+    parts = delivery.plan(items, products, address["province_code"], data.get("deliveries"), now)
     if expected_prices:
         _check_prices(products, expected_prices)
     if data["payment_method"] != "cod":
@@ -192,11 +203,18 @@ def place_order(
         product = products[item["product_id"]]
         seller_order = by_seller.get(product.seller_id)
         if seller_order is None:
+            chosen = parts[product.seller_id].chosen
             seller_order = by_seller[product.seller_id] = SellerOrder(
-                order=order, seller=product.seller, status="pending", subtotal_vnd=0
+                order=order,
+                seller=product.seller,
+                status="pending",
+                subtotal_vnd=0,
+                shipping_fee_vnd=chosen.fee_vnd if chosen else 0,
+                delivery_method_id=chosen.method.id if chosen else None,
+                delivery=delivery.delivery_snapshot(chosen),
             )
             if not card:
-                SELLER_ORDERS.move(seller_order, "confirm")
+                SELLER_ORDERS.move(seller_order, "confirm", **ship_clock(seller_order, now))
         line_total = product.unit_price_vnd * item["quantity"]
         seller_order.lines.append(
             OrderLine(
@@ -214,7 +232,8 @@ def place_order(
             seller_order.seller, seller_order.subtotal_vnd
         )
     order.items_total_vnd = sum(so.subtotal_vnd for so in by_seller.values())
-    order.total_vnd = order.items_total_vnd  # no shipping fee yet
+    order.shipping_total_vnd = sum(so.shipping_fee_vnd for so in by_seller.values())
+    order.total_vnd = order.items_total_vnd + order.shipping_total_vnd
     db.session.add(order)
     payments.new_payment(
         order, data["payment_method"], (data.get("card") or {}).get("payment_method_id")
@@ -224,6 +243,29 @@ def place_order(
         quantities, reason=f"Order {order.number}", order_id=order.id, locked=products
     )
     return order
+
+
+def quote(buyer: User, data: dict[str, Any]) -> dict[str, Any]:
+    """POST /orders/quote: what delivery each household's part would cost and by when it would
+    arrive, checked like an order (visible products, not one's own, minimum quantities) but with
+    nothing reserved or written. Returns the dict behind QuoteSchema."""
+    address = data["shipping_address"]
+    place_errors = check_place(address["province_code"], address["ward_code"])
+    if place_errors:
+        raise ValidationError(details={"shipping_address": place_errors})
+    items = data["items"]
+    products = {
+        product.id: product
+        for product in db.session.scalars(
+            visible_products()
+            .where(Product.id.in_([item["product_id"] for item in items]))
+            .options(contains_eager(Product.seller), joinedload(Product.category))
+        )
+    }
+    _check_items(buyer, items, products)
+    return delivery.quote_view(
+        delivery.plan(items, products, address["province_code"], data.get("deliveries"))
+    )
 
 
 # ---- after the provider answered -----------------------------------------------------------
@@ -265,11 +307,23 @@ def _cancel_parts(order: Order, parts: list[SellerOrder], reason: str | None) ->
         SELLER_ORDERS.move(seller_order, "cancel", cancelled_at=now, cancel_reason=reason)
 
 
+def ship_clock(seller_order: SellerOrder, now: dt.datetime) -> dict[str, dt.datetime | None]:
+    """Confirmed now: ship by now + SHIP_WITHIN_HOURS, delivered by then + the lead time."""
+    ship_by = now + delivery.ship_within()
+    lead = (seller_order.delivery or {}).get("lead_time_hours")
+    return {
+        "ship_by": ship_by,
+        "promised_by": ship_by + dt.timedelta(hours=lead) if lead is not None else None,
+    }
+
+
 def mark_paid(order: Order) -> None:
-    """The card payment succeeded: order `paid`, every seller order `confirmed`."""
+    """The payment succeeded: order `paid`, every seller order `confirmed` (ship_by counts from
+    now)."""
     ORDERS.move(order, "pay", expires_at=None)
+    now = utcnow()
     for seller_order in order.seller_orders:
-        SELLER_ORDERS.move(seller_order, "confirm")
+        SELLER_ORDERS.move(seller_order, "confirm", **ship_clock(seller_order, now))
 
 
 def _close_unpaid(order: Order, action: str, why: str) -> None:
@@ -424,8 +478,14 @@ def get_order_for(user: User, order_id: int) -> Order:
     )
     if order is None:
         raise NotFound("No such order.")
-    if _overdue(order, utcnow()):
+    now = utcnow()
+    if _overdue(order, now):
         expire_order(order.id)
+    if any(
+        so.status == "confirmed" and so.ship_by is not None and so.ship_by <= now
+        for so in order.seller_orders
+    ):
+        cancel_overdue_shipments_where(SellerOrder.order_id == order.id, now=now)
     return order
 
 
@@ -502,6 +562,9 @@ def list_orders(user: User, status: str | None, page: int, per_page: int) -> dic
     """GET /orders and "my orders": overdue unpaid orders expire first; each order as the user
     may see it."""
     expire_overdue(_orders_scope(user))
+    cancel_overdue_shipments_where(
+        SellerOrder.order_id.in_(select(Order.id).where(_orders_scope(user)))
+    )
     result = paginate(orders_for(user, status), page, per_page)
     result["items"] = [as_seen_by(user, order) for order in result["items"]]
     return result
@@ -519,6 +582,7 @@ def show_order(user: User, order_id: int) -> Order | OrderPart:
 def list_seller_orders(user: User, status: str | None, page: int, per_page: int) -> dict[str, Any]:
     """GET /seller/orders and the household's orders page: overdue unpaid orders expire first."""
     query = seller_orders_of(user, status)
+    cancel_overdue_shipments_where(SellerOrder.seller_id == user.seller.id)
     expire_overdue(
         Order.id.in_(select(SellerOrder.order_id).where(SellerOrder.seller_id == user.seller.id))
     )
@@ -534,7 +598,7 @@ def cancel_order_by_buyer(user: User, order_id: int, reason: str | None = None):
 
 
 def act_on_seller_order(user: User, seller_order_id: int, action: str, **data) -> SellerOrderPart:
-    """POST /seller-orders/{id}/ship | deliver | cancel and the household's buttons."""
+    """POST /seller-orders/{id}/ship | deliver | cancel | refused and the household's buttons."""
     seller_order = get_seller_order_for(user, seller_order_id)
     if action == "ship":
         ship(user, seller_order, data.get("carrier"), data.get("tracking_number"))
@@ -542,6 +606,8 @@ def act_on_seller_order(user: User, seller_order_id: int, action: str, **data) -
         deliver(user, seller_order)
     elif action == "cancel":
         cancel_part(user, seller_order, data["reason"])
+    elif action == "refused":
+        refuse(user, seller_order, data["reason"])
     else:  # pragma: no cover - the routes name only these
         raise ValueError(action)
     return SellerOrderPart(seller_order)
@@ -593,11 +659,11 @@ def _finish_if_done(order: Order) -> None:
     """All parts delivered or cancelled: the order is completed (or cancelled when none shipped)."""
     statuses = {so.status for so in order.seller_orders}
     payment = order.payment
-    if statuses == {"cancelled"}:
+    if statuses <= {"cancelled", "refused"}:
         ORDERS.move(order, "cancel")
         if payment.method == "cod":
             PAYMENTS.move(payment, "cancel")
-    elif statuses <= {"delivered", "cancelled"}:
+    elif statuses <= {"delivered", "cancelled", "refused"}:
         ORDERS.move(order, "complete")
         if payment.method == "cod":
             PAYMENTS.move(payment, "collect")
@@ -621,7 +687,7 @@ def deliver(user: User, seller_order: SellerOrder) -> SellerOrder:
     order = _own_part(user, seller_order)
     SELLER_ORDERS.move(seller_order, "deliver", delivered_at=utcnow())
     if order.payment.method == "cod":
-        order.payment.collected_vnd += seller_order.subtotal_vnd
+        order.payment.collected_vnd += seller_order.subtotal_vnd + seller_order.shipping_fee_vnd
     money.record_delivery(seller_order)
     _finish_if_done(order)
     db.session.flush()
@@ -631,16 +697,24 @@ def deliver(user: User, seller_order: SellerOrder) -> SellerOrder:
 def cancel_part(user: User, seller_order: SellerOrder, reason: str) -> SellerOrder:
     """The household cancels its part: its stock back and its subtotal refunded (card)."""
     order = _own_part(user, seller_order)
+    return _cancel_part(order, seller_order, reason)
+
+
+def _cancel_part(
+    order: Order, seller_order: SellerOrder, reason: str, action: str = "cancel"
+) -> SellerOrder:
+    """Cancel one part of a locked order: its stock back, what was paid for it (lines and
+    shipping) refunded at the provider (card)."""
     if order.status not in OPEN_FOR_HOUSEHOLDS:
         raise InvalidTransition(
             f"The order is '{order.status}'; only placed or paid orders can be cancelled in part.",
-            {"status": seller_order.status, "action": "cancel"},
+            {"status": seller_order.status, "action": action},
         )
-    _cancel_parts(order, [seller_order], reason)
+    SELLER_ORDERS.move(seller_order, action, cancelled_at=utcnow(), cancel_reason=reason)
     if order.payment.method == "card":
         payments.refund(
             order.payment,
-            seller_order.subtotal_vnd,
+            seller_order.subtotal_vnd + seller_order.shipping_fee_vnd,
             scope=f"seller-order-{seller_order.id}",
             seller_order=seller_order,
             reason=reason,
@@ -651,3 +725,101 @@ def cancel_part(user: User, seller_order: SellerOrder, reason: str) -> SellerOrd
     _finish_if_done(order)
     db.session.flush()
     return seller_order
+
+
+def refuse(user: User, seller_order: SellerOrder, reason: str) -> SellerOrder:
+    """A shipped COD parcel was refused at the door: `refused` (terminal). No money changes
+    hands and the produce is not restocked (it has travelled and may have spoiled)."""
+    household = seller_order.seller
+    if not (household.user_id == user.id or can_moderate(user, household.coop_id)):
+        raise Forbidden("Only the household or its co-op's admins can record a refusal.")
+    order = lock_order(seller_order.order_id)
+    if order.payment_method != "cod":
+        raise InvalidTransition(
+            "Only cash-on-delivery parcels can be refused; this order was paid beforehand.",
+            {"status": seller_order.status, "action": "refuse"},
+        )
+    SELLER_ORDERS.move(seller_order, "refuse", refused_at=utcnow(), cancel_reason=reason)
+    _finish_if_done(order)
+    db.session.flush()
+    return seller_order
+
+
+def refusals_of(buyer_id: int, now: dt.datetime | None = None) -> int:
+    """Seller orders of this buyer refused at the door in the last 90 days."""
+    since = (now or utcnow()) - REFUSALS_COUNTED
+    return (
+        db.session.scalar(
+            select(func.count(SellerOrder.id))
+            .join(Order, Order.id == SellerOrder.order_id)
+            .where(
+                Order.buyer_id == buyer_id,
+                SellerOrder.status == "refused",
+                SellerOrder.refused_at >= since,
+            )
+        )
+        or 0
+    )
+
+
+def check_cod_allowed(buyer: User) -> None:
+    """After COD_REFUSAL_LIMIT refusals in 90 days a buyer pays before delivery (422)."""
+    limit = current_app.config["COD_REFUSAL_LIMIT"]
+    if refusals_of(buyer.id) >= limit:
+        raise ValidationError(
+            "Cash on delivery is not available: pay by card or bank transfer.",
+            {
+                "payment_method": [
+                    f"{limit} or more deliveries were refused in the last 90 days; "
+                    "pay before delivery."
+                ]
+            },
+        )
+
+
+# ---- ship-by deadlines --------------------------------------------------------------------
+
+
+def overdue_shipment_ids(where=None, *, limit: int | None = None, now=None) -> list[int]:
+    """Confirmed seller orders whose ship_by has passed (matching ``where``), oldest first."""
+    query = select(SellerOrder.id).where(
+        SellerOrder.status == "confirmed", SellerOrder.ship_by <= (now or utcnow())
+    )
+    if where is not None:
+        query = query.where(where)
+    query = query.order_by(SellerOrder.ship_by, SellerOrder.id)
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def cancel_overdue_shipment(seller_order_id: int, now: dt.datetime | None = None) -> bool:
+    """Cancel one seller order not shipped by its ship_by (`not_shipped_in_time`): stock back,
+    its paid part refunded. False when it shipped or changed meanwhile (or is held elsewhere)."""
+    now = now or utcnow()
+    order_id = db.session.scalar(
+        select(SellerOrder.order_id).where(SellerOrder.id == seller_order_id)
+    )
+    order = lock_order(order_id, skip_locked=True) if order_id is not None else None
+    if order is None:
+        return False
+    seller_order = next(so for so in order.seller_orders if so.id == seller_order_id)
+    if seller_order.status != "confirmed" or seller_order.ship_by is None:
+        return False
+    if seller_order.ship_by > now:
+        return False
+    try:
+        _cancel_part(order, seller_order, NOT_SHIPPED_IN_TIME, "miss_ship_by")
+    except InvalidTransition:
+        return False  # shipped by a transaction that committed after we read it
+    return True
+
+
+def cancel_overdue_shipments_where(where=None, *, limit: int | None = 50, now=None) -> int:
+    """The lazy sweep behind reads, inside the caller's transaction; the number cancelled."""
+    now = now or utcnow()
+    return sum(
+        1
+        for so_id in overdue_shipment_ids(where, limit=limit, now=now)
+        if cancel_overdue_shipment(so_id, now)
+    )

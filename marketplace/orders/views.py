@@ -44,6 +44,7 @@ class OrderPart:
         self._order = order
         self.seller_orders = parts
         self.items_total_vnd = sum(so.subtotal_vnd for so in parts)
+        self.shipping_total_vnd = sum(so.shipping_fee_vnd or 0 for so in parts)
         self.total_vnd = sum(_part_total(so) for so in parts)
         self.payment = PaymentPart(order, parts)
 

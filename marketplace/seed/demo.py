@@ -16,6 +16,8 @@ from ..catalogue import services as catalogue
 from ..catalogue.schemas import ProductCreateSchema
 from ..coops import services as coop_services
 from ..coops.schemas import CoopCreateSchema
+from ..delivery import services as delivery
+from ..delivery.schemas import DeliveryMethodCreateSchema
 from ..extensions import db
 from ..sellers import services as sellers
 from ..sellers.schemas import AssistedOnboardingSchema
@@ -64,6 +66,7 @@ PRODUCTS = {
         "description": "Vải thiều Thanh Hà sấy củi nhãn, túi 1 kg, bảo quản 12 tháng.",
         "category_slug": "dac-san-kho",
         "unit": "bag",
+        "unit_weight_g": 1000,
         "unit_price_vnd": 180000,
         "stock_quantity": 120,
         "origin_province_code": 31,
@@ -80,6 +83,42 @@ PRODUCTS = {
         "origin_area": "Xã Thanh Hà",
     },
 }
+
+# The demo co-op's delivery methods (created once, when the co-op has none).
+DELIVERY_METHODS = (
+    {
+        "kind": "pickup",
+        "name": "Nhận tại kho hợp tác xã",
+        "pickup_address": {
+            "province_code": 31,
+            "ward_code": 10813,
+            "address_line": "Kho lạnh HTX, thôn Thúy Lâm",
+            "opening_hours": "6:00–18:00 hằng ngày",
+        },
+        "base_fee_vnd": 0,
+        "per_kg_fee_vnd": 0,
+        "lead_time_hours": 0,
+        "cold_chain": False,
+    },
+    {
+        "kind": "delivery",
+        "name": "Xe lạnh Hải Phòng – Hà Nội",
+        "provinces": [1, 31],
+        "base_fee_vnd": 25000,
+        "per_kg_fee_vnd": 4000,
+        "free_over_vnd": 1000000,
+        "lead_time_hours": 24,
+        "cold_chain": True,
+    },
+    {
+        "kind": "delivery",
+        "name": "Chuyển phát toàn quốc",
+        "base_fee_vnd": 30000,
+        "per_kg_fee_vnd": 6000,
+        "lead_time_hours": 72,
+        "cold_chain": False,
+    },
+)
 
 LOGINS = (
     ("buyer", BUYER[0]),
@@ -148,6 +187,12 @@ def load_demo() -> DemoSummary:
             password=DEMO_PASSWORD,
             **data,
         )
+
+    methods_created = not delivery.all_methods(coop.id)
+    count(methods_created)
+    if methods_created:
+        for body in DELIVERY_METHODS:
+            delivery.create_method(coop_admin, coop, DeliveryMethodCreateSchema().load(body))
 
     existing = catalogue.products_by_sku(PRODUCTS)
     for sku, body in PRODUCTS.items():

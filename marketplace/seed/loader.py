@@ -25,7 +25,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from ..auth.services import issue_claim_code
 from ..catalogue import services as catalogue
-from ..catalogue.models import Category, Product
+from ..catalogue.models import UNIT_WEIGHTS_G, Category, Product
 from ..catalogue.schemas import CategoryCreateSchema, ProductCreateSchema
 from ..coops import services as coop_services
 from ..coops.models import Coop
@@ -50,6 +50,9 @@ ISSUERS = {
 }
 CERTIFICATE_YEARS = 3
 STOCK_REASON = "Seed data (products.csv)"
+# A box, bag, bunch, piece or dozen without a `unit_weight_g` cell weighs this (as the products
+# that existed before weights did; docs/delivery.md).
+SEED_UNIT_WEIGHT_G = 1000
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,13 @@ class CsvSpec:
         return self.required + self.optional
 
 
-CATEGORIES = CsvSpec("categories.csv", "slug", ("slug", "name"), ("parent_slug",))
+CATEGORIES = CsvSpec(
+    "categories.csv",
+    "slug",
+    ("slug", "name"),
+    ("parent_slug", "shelf_life_hours", "cold_shelf_life_hours"),
+    ("shelf_life_hours", "cold_shelf_life_hours"),
+)
 COOPS = CsvSpec(
     "coops.csv",
     "slug",
@@ -106,8 +115,23 @@ PRODUCTS = CsvSpec(
         "unit_price_vnd",
         "stock_quantity",
     ),
-    ("min_order_quantity", "harvest_start", "harvest_end", "origin_province_code", "origin_area"),
-    ("unit_price_vnd", "stock_quantity", "min_order_quantity", "origin_province_code"),
+    (
+        "min_order_quantity",
+        "harvest_start",
+        "harvest_end",
+        "origin_province_code",
+        "origin_area",
+        "unit_weight_g",
+        "shelf_life_hours",
+    ),
+    (
+        "unit_price_vnd",
+        "stock_quantity",
+        "min_order_quantity",
+        "origin_province_code",
+        "unit_weight_g",
+        "shelf_life_hours",
+    ),
     key_max=64,
 )
 SPECS = (CATEGORIES, COOPS, HOUSEHOLDS, PRODUCTS)
@@ -392,10 +416,18 @@ class SeedLoader:
             summary.created += 1
             return
         current_parent = category.parent.slug if category.parent else None
-        if category.name == data["name"] and current_parent == parent_slug:
+        # An empty shelf-life cell keeps what the category has (a file without the columns too).
+        shelf_lives = {
+            name: data[name]
+            for name in ("shelf_life_hours", "cold_shelf_life_hours")
+            if data.get(name) is not None and getattr(category, name) != data[name]
+        }
+        if category.name == data["name"] and current_parent == parent_slug and not shelf_lives:
             summary.unchanged += 1
             return
-        catalogue.update_category(category, name=data["name"], parent_slug=parent_slug)
+        catalogue.update_category(
+            category, name=data["name"], parent_slug=parent_slug, **shelf_lives
+        )
         summary.updated += 1
 
     # ---- coops.csv ------------------------------------------------------------------------
@@ -533,6 +565,9 @@ class SeedLoader:
         extra = {}
         if not row.cells.get("origin_province_code", "").strip():
             extra["origin_province_code"] = seller.province_code  # the documented default
+        unit = row.cells.get("unit", "").strip()
+        if not row.cells.get("unit_weight_g", "").strip() and unit not in UNIT_WEIGHTS_G:
+            extra["unit_weight_g"] = SEED_UNIT_WEIGHT_G  # docs/delivery.md
         columns = tuple(c for c in PRODUCTS.columns if c not in ("sku", "household_code"))
         data = self._parse(PRODUCTS, row, ProductCreateSchema(), columns, extra)
         sku = row.cells["sku"].strip()
@@ -567,7 +602,11 @@ class SeedLoader:
             "origin_province_code": data["origin_province_code"],
             "origin_area": data.get("origin_area"),
         }
+        if "unit_weight_g" in data:
+            wanted["unit_weight_g"] = data["unit_weight_g"]
         changes = {k: v for k, v in wanted.items() if getattr(product, k) != v}
+        if data.get("shelf_life_hours") not in (None, product.own_shelf_life_hours):
+            changes["shelf_life_hours"] = data["shelf_life_hours"]
         if category is None or category.id != product.category_id:
             changes["category_slug"] = data["category_slug"]
         if data["stock_quantity"] != product.stock_quantity:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from ..clock import utcnow
 from ..orders import services as orders
 from ..orders.models import SELLER_ORDER_STATUSES
-from ..orders.schemas import SellerOrderCancelSchema, ShipSchema
+from ..orders.schemas import RefusedSchema, SellerOrderCancelSchema, ShipSchema
 from .actions import perform
 from .blueprint import bp
 from .forms import load_form
@@ -28,7 +29,11 @@ def seller_orders():
         status = None
     result = orders.list_seller_orders(user, status, page_number(), PER_PAGE)
     return render_template(
-        "web/seller_orders.html", result=result, status=status, statuses=SELLER_ORDER_STATUSES
+        "web/seller_orders.html",
+        result=result,
+        status=status,
+        statuses=SELLER_ORDER_STATUSES,
+        now=utcnow(),  # for the ship-by countdowns
     )
 
 
@@ -81,5 +86,22 @@ def cancel_seller_order(seller_order_id: int):
         seller_order_id,
         "cancel",
         gettext("Your part of order %(number)s is cancelled.", number=number),
+        reason=data["reason"],
+    )
+
+
+@bp.route("/dashboard/orders/<int:seller_order_id>/refused", methods=["POST"])
+@login_required
+def refused_seller_order(seller_order_id: int):
+    """A shipped cash-on-delivery parcel was refused at the door: no money, no restock."""
+    number = _number(seller_order_id)
+    data, _errors = load_form(RefusedSchema(), request.form)
+    if data is None:
+        flash(gettext("Say what happened: the co-op reads it."), "error")
+        return redirect(url_for("web.seller_orders", _anchor=f"seller-order-{seller_order_id}"))
+    return _act(
+        seller_order_id,
+        "refused",
+        gettext("Order %(number)s is recorded as refused.", number=number),
         reason=data["reason"],
     )

@@ -133,8 +133,12 @@ SELLER_ORDER_LABELS = {
     "confirmed": N_("To ship"),
     "shipped": N_("Shipped"),
     "delivered": N_("Delivered"),
+    "refused": N_("Refused at the door"),
     "cancelled": N_("Cancelled"),
 }
+DELIVERY_KIND_LABELS = {"pickup": N_("Pickup"), "delivery": N_("Delivery")}
+# Reasons the system gives when it cancels a seller order (a person's reason is shown as written).
+CANCEL_REASON_LABELS = {"not_shipped_in_time": N_("Not shipped in time")}
 PAYMENT_LABELS = {
     "cod": N_("Cash on delivery"),
     "card": N_("Card"),
@@ -172,6 +176,8 @@ LABELS = {
     "seller_order": SELLER_ORDER_LABELS,
     "payment": PAYMENT_LABELS,
     "payment_status": PAYMENT_STATUS_LABELS,
+    "delivery_kind": DELIVERY_KIND_LABELS,
+    "cancel_reason": CANCEL_REASON_LABELS,
 }
 
 

@@ -147,7 +147,61 @@ def _order_body(form, lines) -> dict[str, Any]:
         body["card"] = {"payment_method_id": form.get("payment_method_id", "")}
     if form.get("note", "").strip():
         body["note"] = form["note"]
+    deliveries = _chosen_methods(form)
+    if deliveries:
+        body["deliveries"] = [
+            {"seller_id": seller_id, "method_id": method_id}
+            for seller_id, method_id in deliveries.items()
+        ]
     return body
+
+
+def _chosen_methods(form) -> dict[int, int]:
+    """{seller_id: method_id} from the checkout's radio buttons `delivery_<seller_id>`."""
+    chosen = {}
+    for name, value in form.items():
+        seller_id, method_id = name.removeprefix("delivery_"), str(value)
+        if (
+            name.startswith("delivery_")
+            and seller_id.isdigit()
+            and method_id.isdigit()
+            and max(len(seller_id), len(method_id)) < 10
+        ):
+            chosen[int(seller_id)] = int(method_id)
+    return chosen
+
+
+def _delivery_quote(user, form, lines) -> dict[str, Any] | None:
+    """What each household's delivery options cost to the address's province (the same
+    quote as POST /orders/quote); None until a province is chosen or when it cannot be quoted."""
+    province = _int_or_none(form.get("province_code"))
+    if province is None:
+        return None
+    data = {
+        "items": [
+            {"product_id": line["product"]["id"], "quantity": line["quantity"]} for line in lines
+        ],
+        "shipping_address": {"province_code": province, "ward_code": None},
+        "deliveries": [],
+    }
+    try:
+        quote = orders.quote(user, data)
+    except AppError:
+        return None
+    names = {line["product"]["seller"].id: line["product"]["seller"].display_name for line in lines}
+    chosen = _chosen_methods(form)
+    shipping = 0
+    for part in quote["seller_orders"]:
+        part["display_name"] = names.get(part["seller_id"], "")
+        offered = {option["method_id"]: option for option in part["options"]}
+        pick = offered.get(chosen.get(part["seller_id"])) or (
+            part["options"][0] if part["options"] else None
+        )
+        part["chosen"] = pick["method_id"] if pick else None
+        shipping += pick["fee_vnd"] if pick else 0
+    quote["shipping_total_vnd"] = shipping
+    quote["total_vnd"] = quote["items_total_vnd"] + shipping
+    return quote
 
 
 def _flat_errors(messages: Any) -> dict[str, list[str]]:
@@ -158,6 +212,10 @@ def _flat_errors(messages: Any) -> dict[str, list[str]]:
             errors.update(_flat_errors(value))
         elif name == "items":
             errors["_schema"] = [gettext("Some items in the cart cannot be ordered.")]
+        elif name == "deliveries":
+            errors["deliveries"] = [
+                gettext("A delivery option is not available to this address; choose another.")
+            ]
         else:
             errors[name] = [str(m) for m in value] if isinstance(value, list) else [str(value)]
     return errors
@@ -208,6 +266,7 @@ def checkout():
         "web/checkout.html",
         lines=lines,
         total=total,
+        quote=_delivery_quote(user, form, lines),
         form=form,
         errors=errors,
         provinces=all_provinces(),

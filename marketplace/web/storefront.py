@@ -91,6 +91,8 @@ def household_page(seller_id: int):
 def ward_options():
     """The wards of a province as <option>s: the ward picker reloads them when the province
     changes (a button does the same without JavaScript)."""
-    code = ascii_int(request.args.get("province_code"), max_digits=5)
+    code = ascii_int(
+        request.args.get("province_code") or request.args.get("pickup_province_code"), max_digits=5
+    )
     wards = wards_of(code) if code is not None else []
     return render_template("web/_ward_options.html", wards=wards, selected=None)

@@ -1,0 +1,85 @@
+from flask import request
+
+from ..auth.access import login_required, require_user
+from ..coops.services import get_coop
+from ..http import Blueprint
+from ..orders import services as orders
+from ..orders.schemas import OrderQuoteRequestSchema
+from . import services
+from .schemas import (
+    DeliveryMethodCreateSchema,
+    DeliveryMethodListSchema,
+    DeliveryMethodSchema,
+    DeliveryMethodUpdateSchema,
+    QuoteSchema,
+)
+
+blp = Blueprint(
+    "delivery", __name__, url_prefix="/api/v1", description="Delivery methods and quotes"
+)
+
+
+def coop_admins_only(func):
+    """The co-op's admins (and platform admins): 401, then 404 for an unknown co-op, then 403,
+    all before the body is read (the blueprint runs ``check_caller`` first)."""
+
+    def check() -> None:
+        services.require_coop_admin(require_user(), get_coop(request.view_args["coop_id"]))
+
+    view = login_required(func)
+    view.check_caller = check
+    return view
+
+
+@blp.route("/coops/<int:coop_id>/delivery-methods", methods=["GET"])
+@blp.response(200, DeliveryMethodListSchema)
+@blp.errors(404)
+def list_methods(coop_id):
+    """The co-op's active delivery methods (public)."""
+    methods = services.active_methods(get_coop(coop_id).id)
+    return {"items": [services.method_view(m) for m in methods]}
+
+
+@blp.route("/coops/<int:coop_id>/delivery-methods", methods=["POST"])
+@blp.arguments(DeliveryMethodCreateSchema)
+@blp.response(201, DeliveryMethodSchema)
+@blp.errors(400, 401, 403, 404)
+@coop_admins_only
+def create_method(data, coop_id):
+    """Add a pickup point or a delivery service (the co-op's admins)."""
+    method = services.create_method(require_user(), get_coop(coop_id), data)
+    return services.method_view(method)
+
+
+@blp.route("/coops/<int:coop_id>/delivery-methods/<int:method_id>", methods=["PATCH"])
+@blp.arguments(DeliveryMethodUpdateSchema)
+@blp.response(200, DeliveryMethodSchema)
+@blp.errors(400, 401, 403, 404)
+@coop_admins_only
+def update_method(data, coop_id, method_id):
+    """Change a delivery method (the co-op's admins); orders placed before keep their fee."""
+    user = require_user()
+    method = services.get_method_for(user, get_coop(coop_id), method_id)
+    return services.method_view(services.update_method(method, data))
+
+
+@blp.route("/coops/<int:coop_id>/delivery-methods/<int:method_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.errors(401, 403, 404)
+@coop_admins_only
+def deactivate_method(coop_id, method_id):
+    """Stop offering a delivery method (the co-op's admins); orders that used it keep it."""
+    services.deactivate_method(
+        services.get_method_for(require_user(), get_coop(coop_id), method_id)
+    )
+
+
+@blp.route("/orders/quote", methods=["POST"])
+@blp.arguments(OrderQuoteRequestSchema)
+@blp.response(200, QuoteSchema)
+@blp.errors(400, 401)
+@login_required
+def quote(data):
+    """What delivery each household's part would cost and by when it would arrive, before paying;
+    nothing is reserved or written."""
+    return orders.quote(require_user(), data)
