@@ -63,6 +63,8 @@ def base_config(database_url: str, index_dir) -> dict[str, Any]:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SEARCH_INDEX_DIR": str(index_dir),
+        # The job queue's own SQLite file, beside the test's index (never the dev instance/).
+        "JOBS_SQLITE_FILE": str(index_dir.parent / "jobs.sqlite3"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "SECRET_KEY": "test-secret",
         # Cheap scrypt parameters: the suite hashes hundreds of passwords.

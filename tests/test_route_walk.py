@@ -28,6 +28,9 @@ PUBLIC = {
     ("POST", "/api/v1/auth/tokens"),
     ("DELETE", "/api/v1/auth/tokens/current"),  # one's own token
     ("GET", "/api/v1/me"),
+    ("PATCH", "/api/v1/me"),  # one's own language
+    ("GET", "/api/v1/me/notifications"),  # one's own feed
+    ("POST", "/api/v1/me/notifications/read"),  # only one's own are marked
     ("POST", "/api/v1/sellers"),  # one's own profile
     ("GET", "/api/v1/categories"),
     ("GET", "/api/v1/products"),
@@ -97,6 +100,14 @@ def _bodies(w) -> dict[tuple[str, str], dict]:
             },
             "payment_method": "cod",
         },
+        ("PATCH", "/api/v1/me"): {"locale": "en"},
+        ("POST", "/api/v1/me/notifications/read"): {"ids": [w["notification_id"]]},
+        ("POST", "/api/v1/coops/<int:coop_id>/reports"): {
+            "kind": "sales_by_household",
+            "from": "2026-01-01",
+            "to": "2026-12-31",
+            "format": "csv",
+        },
         ("POST", "/api/v1/orders/<int:order_id>/cancel"): {"reason": "Lạ"},
         ("POST", "/api/v1/seller-orders/<int:seller_order_id>/ship"): {"carrier": "Lạ"},
         ("POST", "/api/v1/seller-orders/<int:seller_order_id>/cancel"): {"reason": "Lạ"},
@@ -140,7 +151,14 @@ def victim(app, api):
         },
     ).get_json()
     world.extra_buyer = someone
+    report = world.coop_admin.api.post(
+        f"/coops/{world.coop['id']}/reports",
+        {"kind": "sales_by_household", "from": "2026-01-01", "to": "2026-12-31", "format": "csv"},
+    ).get_json()
+    feed = world.household.api.get("/me/notifications").get_json()
     ids = {
+        "report_id": report["id"],
+        "notification_id": feed["items"][0]["id"],
         "product_id": product["id"],
         "coop_id": world.coop["id"],
         "seller_id": world.household.seller["id"],
@@ -172,6 +190,7 @@ def _snapshot(world, product_id, order_id) -> dict:
         "audit": world.coop_admin.api.get(f"/coops/{world.coop['id']}/audit").get_json()["total"],
         "coop_admins": sorted(world.coop_admin.api.get("/me").get_json()["coop_ids"]),
         "order": world.extra_buyer.api.get(f"/orders/{order_id}").get_json(),
+        "household_unread": owner.get("/me/notifications").get_json()["unread_count"],
     }
 
 

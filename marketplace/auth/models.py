@@ -18,6 +18,8 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(200))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language of the pages and of the notifications sent to this person: vi or en.
+    locale: Mapped[str] = mapped_column(String(2), default="vi", server_default="vi")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Defined by name: coops and sellers build on auth, not the other way round.

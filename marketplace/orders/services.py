@@ -35,6 +35,8 @@ from ..errors import (
 )
 from ..extensions import db
 from ..http import paginate
+from ..notifications import events
+from ..notifications import services as notifications
 from ..payments import services as payments
 from ..payments.models import PAYMENTS, Payment
 from ..places import check_place
@@ -215,6 +217,8 @@ def place_order(
     stock.reserve_stock(
         quantities, reason=f"Order {order.number}", order_id=order.id, locked=products
     )
+    for seller_order in [] if card else order.seller_orders:
+        notifications.seller_order_placed(seller_order)
     return order
 
 
@@ -262,6 +266,8 @@ def mark_paid(order: Order) -> None:
     ORDERS.move(order, "pay", expires_at=None)
     for seller_order in order.seller_orders:
         SELLER_ORDERS.move(seller_order, "confirm")
+        notifications.seller_order_placed(seller_order)
+    notifications.payment_received(order)
 
 
 def _close_unpaid(order: Order, action: str, why: str) -> None:
@@ -553,6 +559,10 @@ def cancel_order(user: User, order: Order, reason: str | None = None) -> Order:
     ORDERS.move(order, "cancel")
     open_parts = [so for so in order.seller_orders if so.status != "cancelled"]
     _cancel_parts(order, open_parts, reason or "Cancelled by the buyer")
+    for seller_order in open_parts:
+        notifications.seller_order_changed(
+            seller_order, events.SELLER_ORDER_CANCELLED, reason=reason
+        )
     payment = order.payment
     if payment.method == "cod":
         PAYMENTS.move(payment, "cancel")
@@ -600,6 +610,9 @@ def ship(user: User, seller_order: SellerOrder, carrier=None, tracking_number=No
         tracking_number=tracking_number or None,
         shipped_at=utcnow(),
     )
+    notifications.seller_order_changed(
+        seller_order, events.SELLER_ORDER_SHIPPED, carrier=carrier, tracking_number=tracking_number
+    )
     db.session.flush()
     return seller_order
 
@@ -608,6 +621,7 @@ def deliver(user: User, seller_order: SellerOrder) -> SellerOrder:
     """Delivered (cash collected for COD); the last delivery completes the order."""
     order = _own_part(user, seller_order)
     SELLER_ORDERS.move(seller_order, "deliver", delivered_at=utcnow())
+    notifications.seller_order_changed(seller_order, events.SELLER_ORDER_DELIVERED)
     if order.payment.method == "cod":
         order.payment.collected_vnd += seller_order.subtotal_vnd
     _finish_if_done(order)
@@ -624,6 +638,7 @@ def cancel_part(user: User, seller_order: SellerOrder, reason: str) -> SellerOrd
             {"status": seller_order.status, "action": "cancel"},
         )
     _cancel_parts(order, [seller_order], reason)
+    notifications.seller_order_changed(seller_order, events.SELLER_ORDER_CANCELLED, reason=reason)
     if order.payment.method == "card":
         payments.refund(
             order.payment,
