@@ -55,8 +55,11 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
 
     jobs_url = env.get("JOBS_URL") or None
-    if jobs_url is not None and not jobs_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError("JOBS_URL must be a redis:// URL (unset: the embedded queue)")
+    jobs_file = str(instance / "jobs.sqlite3")
+    if jobs_url is not None and jobs_url.startswith("sqlite:///"):
+        jobs_file, jobs_url = jobs_url[len("sqlite:///") :], None  # the embedded queue, elsewhere
+    elif jobs_url is not None and not jobs_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("JOBS_URL must be a redis:// or sqlite:/// URL (unset: embedded)")
 
     return {
         "MARKETPLACE_ENV": marketplace_env,
@@ -75,7 +78,7 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "PORT": _int(env, "PORT", 8000),
         # The job queue: Redis when JOBS_URL is set, else an SQLite file of its own (no server).
         "JOBS_URL": jobs_url,
-        "JOBS_SQLITE_FILE": str(instance / "jobs.sqlite3"),
+        "JOBS_SQLITE_FILE": jobs_file,
         # Notification channels: each one is off while its variable is unset.
         "SMTP_URL": env.get("SMTP_URL") or None,
         "SMS_API_URL": env.get("SMS_API_URL") or None,
