@@ -68,7 +68,7 @@ def test_a_cod_order_reaches_each_household_on_every_channel_and_nobody_else(
     }
     assert deliver(app) == {"sent": 6, "failed": 0, "dead": 0}  # in_app needs no sending
 
-    for uid, household in households.items():
+    for household in households.values():
         phone = e164(household.seller["phone"])
         sms = [r for r in gateway.sent("/sms") if r["json"]["to"] == phone]
         assert len(sms) == 1, gateway.requests
@@ -187,7 +187,7 @@ def test_a_failing_gateway_is_retried_with_backoff_then_marked_dead(app, api, ga
             notify(db.session.get(User, buyer.id), events.PAYMENT_RECEIVED, order_number="NS-9")
     start = dt.datetime.now(dt.UTC)
     moment = start
-    for attempt, wait in enumerate(BACKOFF, start=1):
+    for wait in BACKOFF:
         assert deliver(app, now=moment) == {"sent": 0, "failed": 1, "dead": 0}
         # Not due again before its backoff has passed.
         assert deliver(app, now=moment + wait - dt.timedelta(seconds=1))["failed"] == 0
