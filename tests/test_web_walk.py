@@ -39,6 +39,8 @@ ANYONE_LOGGED_IN = {
     ("GET", "/checkout"),
     ("POST", "/checkout"),
     ("GET", "/orders"),
+    ("GET", "/notifications"),  # one's own
+    ("POST", "/notifications/read"),  # marks only one's own read
     ("GET", "/dashboard"),  # sends a person without a household to start one
     ("GET", "/dashboard/profile"),
     ("POST", "/dashboard/profile"),  # creates one's own seller profile
@@ -96,6 +98,12 @@ def _forms(ids) -> dict[tuple[str, str], dict]:
             "payment_method": "cod",
         },
         ("POST", "/orders/<int:order_id>/cancel"): {"reason": "Lạ"},
+        ("POST", "/notifications/read"): {"id": str(ids["notification_id"])},
+        ("POST", "/coop/<int:coop_id>/reports"): {
+            "from": "2026-01-01",
+            "to": "2026-12-31",
+            "format": "csv",
+        },
         ("POST", "/dashboard/orders/<int:seller_order_id>/ship"): {"carrier": "Lạ"},
         ("POST", "/dashboard/orders/<int:seller_order_id>/cancel"): {"reason": "Lạ"},
         ("POST", "/dashboard/profile"): {
@@ -157,7 +165,15 @@ def victim(app, api):
             "payment_method": "cod",
         },
     ).get_json()
+    report = world.coop_admin.api.post(
+        f"/coops/{world.coop['id']}/reports",
+        {"kind": "sales_by_household", "from": "2026-01-01", "to": "2026-12-31", "format": "csv"},
+    ).get_json()
     ids = {
+        "report_id": report["id"],
+        "notification_id": world.household.api.get("/me/notifications").get_json()["items"][0][
+            "id"
+        ],
         "order_id": order["id"],
         "seller_order_id": order["seller_orders"][0]["id"],
         "product_id": product["id"],
@@ -178,6 +194,8 @@ def _snapshot(world, ids) -> dict:
         "audit": admin.get(f"/coops/{ids['coop_id']}/audit").get_json()["total"],
         # Drafts are people's own new profiles (anyone may apply to a co-op); not these:
         "order": owner.get(f"/orders/{ids['order_id']}").get_json(),
+        "unread": owner.get("/me/notifications").get_json()["unread_count"],
+        "reports": world.coop_admin.api.get(f"/reports/{ids['report_id']}").get_json(),
         "approved": admin.get(f"/coops/{ids['coop_id']}/sellers?status=approved").get_json()[
             "total"
         ],

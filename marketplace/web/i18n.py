@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import phonenumbers
-from flask import request, session
+from flask import g, request, session
 from flask_babel import format_date, format_datetime, get_locale, gettext
 
 from ..errors import AppError
@@ -20,13 +20,18 @@ def N_(message: str) -> str:
 
 
 def select_locale() -> str:
-    """``?lang=en`` (or ``vi``) switches the language and the session remembers the choice."""
+    """``?lang=en`` (or ``vi``) switches the language and the session remembers the choice; a
+    logged-in person's account language (`locale`, also that of their notifications) is used
+    when this browser has not chosen one."""
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         session["lang"] = asked
         return asked
     remembered = session.get("lang")
-    return remembered if remembered in LANGUAGES else DEFAULT_LANGUAGE
+    if remembered in LANGUAGES:
+        return remembered
+    user = g.get("page_user")
+    return user.locale if user is not None and user.locale in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def vnd(amount: int | None) -> str:
@@ -149,7 +154,15 @@ PAYMENT_STATUS_LABELS = {
     "collected": N_("Collected"),
     "cancelled": N_("Cancelled"),
 }
+REPORT_LABELS = {
+    "queued": N_("Queued"),
+    "running": N_("Running"),
+    "done": N_("Ready"),
+    "failed": N_("Failed"),
+    "sales_by_household": N_("Sales by household"),
+}
 LABELS = {
+    "report": REPORT_LABELS,
     "status": STATUS_LABELS,
     "scheme": SCHEME_LABELS,
     "audit": AUDIT_LABELS,
