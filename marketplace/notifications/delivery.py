@@ -29,6 +29,8 @@ BACKOFF = (
     dt.timedelta(minutes=120),
 )
 MAX_ATTEMPTS = len(BACKOFF) + 1
+# A batch is claimed for LEASE: BATCH sends at most NOTIFICATIONS_SEND_TIMEOUT_SECONDS each fit.
+BATCH = 20
 LEASE = dt.timedelta(minutes=5)
 _RETRYABLE = ("queued", "failed")
 
@@ -41,28 +43,28 @@ def _due(now: dt.datetime):
     )
 
 
-def due_ids(now: dt.datetime, limit: int) -> list[int]:
-    query = (
+def claim_batch(now: dt.datetime, limit: int) -> list[int]:
+    """Take up to ``limit`` due notifications for this worker with one compare-and-set UPDATE:
+    a row another worker claimed first no longer matches, so each row has one owner."""
+    due = (
         select(Notification.id)
         .where(_due(now))
         .order_by(Notification.next_attempt_at, Notification.id)
-        .limit(limit)
     )
-    return list(db.session.scalars(query))
-
-
-def claim(notification_id: int, now: dt.datetime) -> bool:
-    """Take one notification for this worker: True only for the one worker whose UPDATE matched."""
-    result = db.session.execute(
+    ids = list(db.session.scalars(due.limit(limit)))
+    if not ids:
+        return []
+    claimed = db.session.execute(
         update(Notification)
-        .where(Notification.id == notification_id, _due(now))
+        .where(Notification.id.in_(ids), _due(now))
         .values(claimed_until=now + LEASE, attempts=Notification.attempts + 1)
+        .returning(Notification.id),
+        execution_options={"synchronize_session": False},
     )
-    return result.rowcount == 1
+    return sorted(claimed.scalars())
 
 
-def _record(notification_id: int, error: str | None, now: dt.datetime) -> str:
-    row = db.session.get(Notification, notification_id, populate_existing=True)
+def _record(row: Notification, error: str | None, now: dt.datetime) -> str:
     if error is None:
         row.status, row.sent_at, row.last_error = "sent", now, None
     elif row.attempts >= MAX_ATTEMPTS:
@@ -78,33 +80,38 @@ def deliver_due(
     *, limit: int = 100, now: dt.datetime | None = None, channels: Channels | None = None
 ) -> dict[str, int]:
     """Send up to ``limit`` due notifications; returns how many ended sent, failed and dead.
-    Needs an app context; each claim and each outcome is its own short transaction."""
+
+    Works in batches of BATCH: one transaction claims a batch, the sends follow with no
+    transaction open, one transaction records their outcomes (so a slow disk costs two commits
+    per batch, not per message). Needs an app context."""
     own_channels = channels is None
     channels = channels or Channels(current_app.config)
     outcomes = {"sent": 0, "failed": 0, "dead": 0}
     try:
-        with transaction():
-            ids = due_ids(now or utcnow(), limit)
-        for notification_id in ids:
-            moment = now or utcnow()
+        while limit > 0:
             with transaction():
-                if not claim(notification_id, moment):
-                    continue  # another worker has it
-                notification = db.session.get(Notification, notification_id)
-                db.session.expunge(notification)  # read after the commit without a query
-            try:
-                channels.send(notification)
-                error = None
-            except SendError as exc:
-                error = str(exc)
-                log.warning(
-                    "notification %s (%s) not sent: %s",
-                    notification_id,
-                    notification.channel,
-                    error,
+                ids = claim_batch(now or utcnow(), min(BATCH, limit))
+                rows = list(
+                    db.session.scalars(select(Notification).where(Notification.id.in_(ids)))
                 )
+                db.session.expunge_all()  # read after the commit without a query
+            if not rows:
+                break
+            limit -= len(rows)
+            errors: dict[int, str | None] = {}
+            for row in rows:
+                try:
+                    channels.send(row)
+                    errors[row.id] = None
+                except SendError as exc:
+                    errors[row.id] = str(exc)
+                    log.warning("notification %s (%s) not sent: %s", row.id, row.channel, exc)
             with transaction():
-                outcomes[_record(notification_id, error, now or utcnow())] += 1
+                moment = now or utcnow()
+                for row in rows:
+                    outcomes[
+                        _record(db.session.merge(row, load=False), errors[row.id], moment)
+                    ] += 1
     finally:
         if own_channels:
             channels.close()
