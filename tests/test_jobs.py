@@ -152,15 +152,17 @@ def run_twice_at_once(app, name: str) -> list:
 
 def test_two_workers_expiring_reservations_at_once_release_stock_once(app, shop):
     orders = []
-    for _ in range(4):
-        body = order_body([(shop.lychee["id"], 5)], "card", CARD_3DS)
-        orders.append(shop.buyer.api.post("/orders", body).get_json())
-    assert stock_of(app, shop.lychee["id"]) == 80
+    for product in (shop.lychee, shop.lychee, shop.rice, shop.rice):
+        body = order_body([(product["id"], 5)], "card", CARD_3DS)
+        r = shop.buyer.api.post("/orders", body)
+        assert r.status_code == 201, r.get_json()
+        orders.append(r.get_json())
+    assert (stock_of(app, shop.lychee["id"]), stock_of(app, shop.rice["id"])) == (90, 40)
     for order in orders:
         make_overdue(app, order["id"])
     results = run_twice_at_once(app, "expire_reservations")
     assert sorted(r or 0 for r in results) == [0, 4]
-    assert stock_of(app, shop.lychee["id"]) == 100
+    assert (stock_of(app, shop.lychee["id"]), stock_of(app, shop.rice["id"])) == (100, 50)
     assert {status_of(app, order["id"]) for order in orders} == {"expired"}
     with app.app_context():
         releases = db.session.scalar(
