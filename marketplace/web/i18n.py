@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import phonenumbers
-from flask import g, request, session
+from flask import request, session
 from flask_babel import format_date, format_datetime, get_locale, gettext
 
 from ..errors import AppError
+from .session import page_user
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
@@ -30,7 +31,7 @@ def select_locale() -> str:
     remembered = session.get("lang")
     if remembered in LANGUAGES:
         return remembered
-    user = g.get("page_user")
+    user = page_user() if request.blueprint == "web" else None
     return user.locale if user is not None and user.locale in LANGUAGES else DEFAULT_LANGUAGE
 
 

@@ -34,12 +34,10 @@ def read_notifications():
     return redirect(url_for("web.notifications_page"))
 
 
-@bp.before_app_request
+@bp.before_request
 def remember_language():
     """``?lang=`` on any page also sets a logged-in person's account language (their
     notifications follow it), in a unit of work of its own."""
-    if request.blueprint != "web":
-        return
     asked = request.args.get("lang")
     user = page_user() if asked in LOCALES else None
     if user is not None and user.locale != asked:
