@@ -13,7 +13,7 @@ from marketplace.extensions import db
 from marketplace.notifications import events
 from marketplace.notifications.delivery import BACKOFF, deliver_due
 from marketplace.notifications.models import Notification
-from tests.factories import new_user, product_body
+from tests.factories import new_household, new_user, product_body
 from tests.gateways import SMS_KEY, ZALO_TOKEN
 from tests.orders_helpers import build_shop, order_body
 from tests.payments_fixtures import CARD_OK
@@ -146,6 +146,9 @@ def test_moderation_tells_the_household(app, api, shop):
     # Every household of the shop was approved by its co-op admin when it was set up.
     assert who_got(app, events.HOUSEHOLD_APPROVED) == sorted([w.household.id, w.other_household.id])
     assert who_got(app, events.LISTING_APPROVED).count(w.household.id) == 2  # lychee, rice
+    refused = new_household(api, w.coop, w.coop_admin, status="rejected")
+    assert who_got(app, events.HOUSEHOLD_REJECTED) == [refused.id]
+    assert "Thiếu" in stored(app, events.HOUSEHOLD_REJECTED)[0].text
 
 
 def test_texts_follow_the_users_language_with_vnd_and_vietnam_time(app, shop):

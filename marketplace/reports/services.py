@@ -23,6 +23,7 @@ from ..clock import VIETNAM, utcnow
 from ..coops.services import can_moderate, get_coop
 from ..errors import Conflict, Forbidden, NotFound
 from ..extensions import db
+from ..jobs.queue import job_queue
 from ..orders.models import OrderLine, SellerOrder
 from ..payments.models import Refund
 from ..sellers.models import Seller
@@ -88,12 +89,7 @@ def request_report(user: User, coop_id: int, data: dict[str, Any]) -> Report:
     db.session.flush()
     report_id = report.id
 
-    def hand_over() -> None:
-        from ..jobs.queue import job_queue  # the queue's tasks import this module
-
-        job_queue().enqueue("run_report", report_id)
-
-    after_commit(hand_over)
+    after_commit(lambda: job_queue().enqueue("run_report", report_id))
     return report
 
 
