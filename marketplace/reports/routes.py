@@ -4,6 +4,9 @@ from ..auth.access import login_required, require_user
 from ..http import Blueprint
 from . import services
 from .schemas import ReportCreateSchema, ReportSchema
+from .services import CONTENT_TYPES
+
+CSV, XLSX = CONTENT_TYPES["csv"], CONTENT_TYPES["xlsx"]
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Co-op reports")
 
@@ -29,10 +32,17 @@ def get_report(report_id):
 
 
 @blp.route("/reports/<int:report_id>/file", methods=["GET"])
-@blp.response(
-    200,
-    description="CSV (UTF-8 with a BOM) or XLSX",
-    content_type="application/octet-stream",
+@blp.response(200, description="CSV (UTF-8 with a BOM) or XLSX", content_type=CSV)
+@blp.doc(
+    responses={
+        "200": {
+            "description": "CSV (UTF-8 with a BOM) or XLSX, as the report was asked for",
+            "content": {
+                CSV: {"schema": {"type": "string"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    }
 )
 @blp.errors(401, 404, 409)
 @login_required
