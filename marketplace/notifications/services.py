@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, insert, select, update
 
 from ..auth.models import User
 from ..clock import utcnow
@@ -36,13 +36,9 @@ def _destinations(user: User, phone: str | None) -> dict[str, str | None]:
     return channels
 
 
-def notify(
-    user: User, event: str, *, audience: str = BUYER, phone: str | None = None, **context: Any
-) -> list[Notification]:
-    """Queue ``event`` for ``user`` on every channel that reaches them, in their language.
-
-    ``context`` holds the event's values (order_number, *_vnd amounts, datetimes…); ``phone``
-    overrides the account's phone (a household's profile phone)."""
+def _rows(
+    user: User, event: str, audience: str, phone: str | None, context: dict[str, Any]
+) -> list[dict[str, Any]]:
     locale = user.locale if user.locale in events.LOCALES else events.DEFAULT_LOCALE
     values = events.format_values(context, locale)
     subject, text = events.render(event, audience, locale, values)
@@ -50,27 +46,47 @@ def notify(
     rows = []
     for channel, destination in _destinations(user, phone or user.phone).items():
         in_app = channel == "in_app"
-        row = Notification(
-            user_id=user.id,
-            event=event,
-            channel=channel,
-            status="sent" if in_app else "queued",
-            attempts=0,
-            locale=locale,
-            subject=subject[:200],
-            text=text,
-            data=values,
-            destination=destination,
-            next_attempt_at=None if in_app else now,
-            created_at=now,
-            sent_at=now if in_app else None,
+        rows.append(
+            {
+                "user_id": user.id,
+                "event": event,
+                "channel": channel,
+                "status": "sent" if in_app else "queued",
+                "attempts": 0,
+                "locale": locale,
+                "subject": subject[:200],
+                "text": text,
+                "data": values,
+                "destination": destination,
+                "next_attempt_at": None if in_app else now,
+                "created_at": now,
+                "sent_at": now if in_app else None,
+            }
         )
-        db.session.add(row)
-        rows.append(row)
     return rows
 
 
-def notify_household(seller, event: str, **context: Any) -> list[Notification]:
+def _queue(rows: list[dict[str, Any]]) -> None:
+    # One executemany in the caller's transaction, whatever the number of rows and people (no
+    # ORM objects: nothing reads their ids, and a checkout's statement count stays flat).
+    if rows:
+        db.session.execute(insert(Notification), rows)
+
+
+def notify(
+    user: User, event: str, *, audience: str = BUYER, phone: str | None = None, **context: Any
+) -> int:
+    """Queue ``event`` for ``user`` on every channel that reaches them, in their language;
+    returns the number of rows written.
+
+    ``context`` holds the event's values (order_number, *_vnd amounts, datetimes…); ``phone``
+    overrides the account's phone (a household's profile phone)."""
+    rows = _rows(user, event, audience, phone, context)
+    _queue(rows)
+    return len(rows)
+
+
+def notify_household(seller, event: str, **context: Any) -> int:
     """``event`` for a household: its owner's account, on the household profile's phone."""
     return notify(seller.user, event, audience=HOUSEHOLD, phone=seller.phone, **context)
 
@@ -90,15 +106,23 @@ def _order_values(seller_order) -> dict[str, Any]:
     }
 
 
-def seller_order_placed(seller_order, ship_by=None) -> None:
-    """A household has a new confirmed seller order (COD placed, or card paid)."""
-    notify_household(
-        seller_order.seller,
-        events.SELLER_ORDER_NEW,
-        items=_items(seller_order),
-        ship_by=ship_by,
-        **_order_values(seller_order),
-    )
+def seller_orders_placed(seller_orders, ship_by=None) -> None:
+    """Households have new confirmed seller orders (COD placed, or card paid): one statement
+    loads their accounts, one writes every notification."""
+    users = _load_users({so.seller.user_id for so in seller_orders})
+    rows = []
+    for seller_order in seller_orders:
+        context = {"items": _items(seller_order), "ship_by": ship_by, **_order_values(seller_order)}
+        seller = seller_order.seller
+        rows += _rows(
+            users[seller.user_id], events.SELLER_ORDER_NEW, HOUSEHOLD, seller.phone, context
+        )
+    _queue(rows)
+
+
+def _load_users(ids: set[int]) -> dict[int, User]:
+    """These accounts in one query."""
+    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 def seller_order_changed(seller_order, event: str, **extra: Any) -> None:

@@ -217,8 +217,8 @@ def place_order(
     stock.reserve_stock(
         quantities, reason=f"Order {order.number}", order_id=order.id, locked=products
     )
-    for seller_order in [] if card else order.seller_orders:
-        notifications.seller_order_placed(seller_order)
+    if not card:
+        notifications.seller_orders_placed(order.seller_orders)
     return order
 
 
@@ -266,7 +266,7 @@ def mark_paid(order: Order) -> None:
     ORDERS.move(order, "pay", expires_at=None)
     for seller_order in order.seller_orders:
         SELLER_ORDERS.move(seller_order, "confirm")
-        notifications.seller_order_placed(seller_order)
+    notifications.seller_orders_placed(order.seller_orders)
     notifications.payment_received(order)
 
 
