@@ -10,6 +10,9 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
+# Request lines up to gunicorn's maximum reach the app, which answers a URL over 4 KiB with a 414
+# in the API's error shape (gunicorn's own 414, for lines beyond this, is an HTML page).
+limit_request_line = 8190
 accesslog = "-"
 errorlog = "-"
 max_requests = 10000

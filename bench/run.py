@@ -7,6 +7,11 @@ wrk from a separate process (a Python thread pool for checkout), prints a table 
 bench/results/latest.json. Only 127.0.0.1 is ever targeted; every run is bounded in time.
 
     .venv/bin/python bench/run.py [--sizes 10000,100000] [--duration 10] [--connections 32]
+                                  [--only mixed] [--quick]
+
+The headline is the mixed scenario (a harvest rush): 24 connections reading catalogue pages,
+product pages and searches alone, while one order a second is placed, while 8 more connections
+place orders, and the orders alone, each with req/s, percentiles and its ratio to the reads alone.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -64,6 +70,13 @@ SEARCH_QUERIES = [
 ]
 
 
+# The mixed scenario (DESIGN "reads hold while orders flow").
+READ_CONNECTIONS = 24
+ORDER_CONNECTIONS = 8
+# gunicorn master pid by base URL: worker memory is read after the run.
+SERVERS: dict[str, int] = {}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -79,6 +92,12 @@ def run(cmd: list[str], env: dict, **kw) -> float:
 
 def flask(env: dict, *args: str, **kw) -> float:
     return run([str(BIN / "flask"), "--app", "wsgi", *args], env, **kw)
+
+
+@contextlib.contextmanager
+def existing_database(name: str):
+    """A database left by an earlier run (--reuse): neither created nor dropped."""
+    yield sa.engine.make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
 
 
 @contextlib.contextmanager
@@ -124,8 +143,10 @@ def gunicorn(app_ref: str, env: dict):
             time.sleep(0.2)
         else:
             raise RuntimeError(f"gunicorn {app_ref} did not start")
+        SERVERS[base] = proc.pid
         yield base
     finally:
+        SERVERS.pop(base, None)
         proc.terminate()
         proc.wait(timeout=30)
 
@@ -181,6 +202,22 @@ def wrk(
         "non2xx": summary["non2xx"],
         "errors": summary["socket_errors"],
     }
+
+
+def worker_rss_mb(base: str) -> list[float]:
+    """Resident memory (MB) of each gunicorn worker serving ``base`` (Linux /proc)."""
+    master = SERVERS[base]
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return []
+    sizes = []
+    for pid in children:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(round(int(line.split()[1]) / 1024, 1))
+    return sorted(sizes)
 
 
 def sql_per_request(env: dict, paths: list[str]) -> float:
@@ -241,24 +278,8 @@ def checkout(base: str, url: str, tokens: list[str], products: list[dict], args)
     """``len(tokens)`` buyers place cash-on-delivery orders for ``args.duration`` seconds (wrk
     rotating their tokens over the products, each at its minimum order quantity); orders/s is
     counted by wrk (2xx answers) and checked against the orders stored."""
+    bodies = order_bodies(url, products)
     engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        # Enough stock for the whole run, so that every answer is an order, not a 409.
-        conn.execute(
-            sa.text("UPDATE products SET stock_quantity = 1000000 WHERE id = ANY(:ids)"),
-            {"ids": [p["id"] for p in products]},
-        )
-    bodies = [
-        json.dumps(
-            {
-                "items": [{"product_id": p["id"], "quantity": p["min_order_quantity"]}],
-                "shipping_address": ADDRESS,
-                "payment_method": "cod",
-            },
-            ensure_ascii=False,
-        )
-        for p in products
-    ]
     load = {"method": "POST", "bodies": bodies, "tokens": tokens}
     wrk(base + "/api/v1/orders", WARMUP_SECONDS, len(tokens), warmup=0, **load)
     with engine.connect() as conn:
@@ -345,6 +366,131 @@ def scenario(base, env, name, paths, baseline, args, connections=None) -> dict:
 FILTERED = "/api/v1/products?category=trai-cay&in_stock=true&sort=price&min_price=10000"
 
 
+def order_bodies(url: str, products: list[dict]) -> list[str]:
+    """One cash-on-delivery order body per product (its minimum quantity), with enough stock
+    for the whole run, so that every answer is an order, not a 409."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE products SET stock_quantity = 1000000 WHERE id = ANY(:ids)"),
+            {"ids": [p["id"] for p in products]},
+        )
+    engine.dispose()
+    return [
+        json.dumps(
+            {
+                "items": [{"product_id": p["id"], "quantity": p["min_order_quantity"]}],
+                "shipping_address": ADDRESS,
+                "payment_method": "cod",
+            },
+            ensure_ascii=False,
+        )
+        for p in products
+    ]
+
+
+def read_paths(products: list[dict], search_paths: list[str]) -> list[str]:
+    """What buyers read in a rush: catalogue pages (first pages, sorts, filters), product pages
+    and the 20 searches, interleaved."""
+    catalogue = [
+        "/api/v1/products",
+        "/api/v1/products?page=2",
+        "/api/v1/products?page=3",
+        "/api/v1/products?sort=price",
+        "/api/v1/products?sort=-price",
+        "/api/v1/products?category=trai-cay",
+        "/api/v1/products?in_stock=true",
+        "/api/v1/products?in_season=true",
+        "/api/v1/products?province_code=31",
+        FILTERED,
+    ]
+    details = [f"/api/v1/products/{p['id']}" for p in products[::5][:20]]
+    paths = []
+    for i in range(20):
+        paths += [catalogue[i % len(catalogue)], details[i % len(details)], search_paths[i]]
+    return paths
+
+
+def mixed(base: str, url: str, products: list[dict], search_paths: list[str], args) -> list:
+    """The headline: reads alone, reads while one order a second is placed, reads while 8 more
+    connections place orders, orders alone. Same server, same data, one after the other."""
+    tokens = make_buyers(base, ORDER_CONNECTIONS)
+    orders = {"method": "POST", "bodies": order_bodies(url, products), "tokens": tokens}
+    paths = read_paths(products, search_paths)
+    reads = dict(paths=paths)
+
+    def read(warmup: int = WARMUP_SECONDS) -> dict:
+        return wrk(base + paths[0], args.duration, READ_CONNECTIONS, warmup=warmup, **reads)
+
+    def place_orders() -> dict:
+        return wrk(base + "/api/v1/orders", args.duration, ORDER_CONNECTIONS, **orders)
+
+    # A longer warm-up first: every worker computes each of the 60 answers once (a cold search at
+    # 100,000 products takes 0.1-1 s), so that the first row does not pay what the others do not.
+    alone = {
+        "name": f"mixed: reads alone, {READ_CONNECTIONS} connections",
+        **read(3 * WARMUP_SECONDS),
+    }
+    rows = [alone]
+
+    # One order a second from a Python thread, for as long as the reads run (warm-up included).
+    stop, placed = threading.Event(), []
+
+    def trickle():
+        i = 0
+        while not stop.wait(1.0):
+            r = requests.post(
+                base + "/api/v1/orders",
+                data=orders["bodies"][i % len(products)].encode(),
+                headers={
+                    "Authorization": f"Bearer {tokens[0]}",
+                    "Content-Type": "application/json",
+                },
+                timeout=10,
+            )
+            placed.append(r.status_code)
+            i += 1
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        one = read()
+    finally:
+        stop.set()
+        thread.join()
+    one.update(
+        name="mixed: reads while 1 order/s is placed",
+        orders_placed=placed.count(201),
+        orders_refused=len(placed) - placed.count(201),
+    )
+    rows.append(one)
+
+    with cf.ThreadPoolExecutor(2) as pool:
+        reading, ordering = pool.submit(read), pool.submit(place_orders)
+        busy, concurrent_orders = reading.result(), ordering.result()
+    busy["name"] = f"mixed: reads while {ORDER_CONNECTIONS} connections order"
+    concurrent_orders.update(
+        name=f"mixed: orders alongside the reads ({ORDER_CONNECTIONS} conn.)",
+        rps=concurrent_orders["ok_rps"],
+    )
+    rows += [busy, concurrent_orders]
+    only = place_orders()
+    only.update(name=f"mixed: orders alone, {ORDER_CONNECTIONS} connections", rps=only["ok_rps"])
+    rows.append(only)
+    # The reads alone once more: how far the machine itself drifted during the scenario. The
+    # ratios are to the mean of both.
+    again = {"name": "mixed: reads alone again", **read()}
+    rows.append(again)
+    reference = (alone["rps"] + again["rps"]) / 2
+    for r in rows:
+        r["sql"] = None
+    for r in (alone, one, busy, again):
+        r["ratio"] = r["rps"] / reference
+    concurrent_orders["ratio"] = concurrent_orders["rps"] / only["rps"] if only["rps"] else None
+    only["ratio"] = 1.0
+    return rows
+
+
 def buying(base: str, url: str, products: list[dict], bare: dict, args, results: dict) -> list:
     """Checkout with 32 buyers and the oversell check, the last 10 units, and login."""
     tokens = make_buyers(base, 32)
@@ -380,7 +526,9 @@ def buying(base: str, url: str, products: list[dict], bare: dict, args, results:
 
 def bench_size(size: int, args, results: dict) -> None:
     print(f"\n=== {size:,} products ===", flush=True)
-    with database(f"mp_bench_{size}") as url, tempfile.TemporaryDirectory() as index_dir:
+    fresh = not args.reuse
+    place = database(f"mp_bench_{size}") if fresh else existing_database(args.reuse)
+    with place as url, tempfile.TemporaryDirectory() as index_dir:
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -390,13 +538,14 @@ def bench_size(size: int, args, results: dict) -> None:
             "SEARCH_BACKEND": "whoosh",
             "RATELIMIT_ENABLED": "false",
         }
-        flask(env, "db", "upgrade", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        seed_s = flask(env, "seed", "synthetic", "--products", str(size), "--seed", "1")
-        results["timings"][f"seed_synthetic_{size}_s"] = round(seed_s, 1)
-        for backend in ("whoosh", "postgres"):
-            results["timings"][f"search_rebuild_{backend}_{size}_s"] = round(
-                flask({**env, "SEARCH_BACKEND": backend}, "search", "rebuild"), 1
-            )
+        if fresh:
+            flask(env, "db", "upgrade", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            seed_s = flask(env, "seed", "synthetic", "--products", str(size), "--seed", "1")
+            results["timings"][f"seed_synthetic_{size}_s"] = round(seed_s, 1)
+            for backend in ("whoosh", "postgres"):
+                results["timings"][f"search_rebuild_{backend}_{size}_s"] = round(
+                    flask({**env, "SEARCH_BACKEND": backend}, "search", "rebuild"), 1
+                )
         vacuum(url)
         rows = []
         with gunicorn("bench.baseline:app", env) as base:
@@ -409,40 +558,60 @@ def bench_size(size: int, args, results: dict) -> None:
                 **wrk(base + "/rows", args.duration, args.connections),
             }
             rows += [bare, page]
+            results["memory_mb"][f"{size}: baselines"] = worker_rss_mb(base)
         catalogue = [
             ("GET /products (page of 20)", ["/api/v1/products"]),
             ("GET /products filtered", [FILTERED]),
         ]
         search_paths = [f"/api/v1/search?q={requests.utils.quote(q)}" for q in SEARCH_QUERIES]
+        groups = set(args.only.split(",")) if args.only else {"mixed", "warm", "cold", "whoosh"}
         for backend in ("postgres", "whoosh"):
             for cached in (True, False):
+                group = "whoosh" if backend == "whoosh" else "warm" if cached else "cold"
+                if not ({group} | ({"mixed"} if group == "warm" else set())) & groups:
+                    continue
                 off = "" if cached else ", cache off"
                 benv = {
                     **env,
                     "SEARCH_BACKEND": backend,
                     "RESPONSE_CACHE_ENTRIES": "512" if cached else "0",
                 }
+                label = f"{backend}{off}"
                 with gunicorn("wsgi:app", benv) as base:
                     products = requests.get(base + "/api/v1/products?per_page=100").json()["items"]
+                    details = [f"/api/v1/products/{p['id']}" for p in products]
+                    if backend == "postgres" and cached and "mixed" in groups:
+                        rows += mixed(base, url, products, search_paths, args)
                     scenarios = []
-                    if backend == "postgres":
+                    if backend == "postgres" and group in groups:
                         scenarios += [(name + off, paths) for name, paths in catalogue]
-                        if cached:
-                            details = [f"/api/v1/products/{p['id']}" for p in products]
-                            scenarios.append(("GET /products/{id}", details))
-                    scenarios.append((f"GET /search [{backend}] 20 queries{off}", search_paths))
+                        # never cached: the uncached target is read on the cache-off server
+                        scenarios.append((f"GET /products/{{id}}{off}", details))
+                    if group in groups:
+                        scenarios.append((f"GET /search [{backend}] 20 queries{off}", search_paths))
                     for name, paths in scenarios:
                         rows.append(scenario(base, benv, name, paths, page, args))
-                    latency = f"GET /search [{backend}] at {LATENCY_CONNECTIONS} connections{off}"
-                    rows.append(
-                        scenario(base, benv, latency, search_paths, page, args, LATENCY_CONNECTIONS)
-                    )
-                    if backend == "postgres" and cached:
+                    if group in groups:
+                        latency = (
+                            f"GET /search [{backend}] at {LATENCY_CONNECTIONS} connections{off}"
+                        )
+                        rows.append(
+                            scenario(
+                                base, benv, latency, search_paths, page, args, LATENCY_CONNECTIONS
+                            )
+                        )
+                    if backend == "postgres" and cached and "warm" in groups:
                         rows += buying(base, url, products, bare, args, results)
+                    results["memory_mb"][f"{size}: {label}"] = worker_rss_mb(base)
         for r in rows:
             r.setdefault("sql", None)
             r.setdefault("ratio", r["rps"] / rows[0]["rps"] if r is not rows[0] else 1.0)
         print(table(rows), flush=True)
+        print(
+            "(ratio: mixed reads to the mean of both reads-alone rows, orders to the orders alone; other rows to",
+            flush=True,
+        )
+        print(" the SQLAlchemy+marshmallow page, baselines to the bare Flask JSON)", flush=True)
         for r in rows:
             if "orders_stored" in r:
                 print(
@@ -451,6 +620,10 @@ def bench_size(size: int, args, results: dict) -> None:
                     flush=True,
                 )
         results["sizes"][str(size)] = rows
+        print("memory per gunicorn worker after the run (RSS, MB):", flush=True)
+        for name, sizes in results["memory_mb"].items():
+            if name.startswith(f"{size}: "):
+                print(f"  {name}: {sizes}", flush=True)
 
 
 def jobs_figures() -> dict:
@@ -472,7 +645,28 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk scenario")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated groups: mixed, warm (cached PostgreSQL rows and checkout), cold "
+        "(cache off), whoosh; all by default",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="10,000 products, 3 s per scenario: a smoke run of every scenario (~6 min)",
+    )
+    parser.add_argument(
+        "--reuse",
+        default="",
+        metavar="DATABASE",
+        help="measure an existing seeded PostgreSQL database (one size; kept) instead of "
+        "seeding a new one; with the postgres search backend only (--only mixed,warm,cold)",
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.duration = "10000", 3
+    started = time.perf_counter()
     if shutil.which("wrk") is None:
         print("wrk is missing: `make bench` installs it (apt-get install wrk).", file=sys.stderr)
         return 2
@@ -480,11 +674,13 @@ def main() -> int:
         "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores",
         "timings": {},
+        "memory_mb": {},
         "sizes": {},
     }
     for size in (int(s) for s in args.sizes.split(",")):
         bench_size(size, args, results)
     results["jobs"] = jobs_figures()
+    results["timings"]["bench_total_s"] = round(time.perf_counter() - started, 1)
     print("\ntimings:", json.dumps(results["timings"], indent=2))
     if "last_units" in results:
         print("last 10 units, 200 buyers:", results["last_units"])

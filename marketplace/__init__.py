@@ -15,23 +15,28 @@ from sqlalchemy.exc import DBAPIError
 from . import search
 from .catalogue import response_cache
 from .config import build_config
-from .errors import ErrorSchema, register_error_handlers
+from .errors import ErrorSchema, UriTooLong, register_error_handlers
 from .extensions import api, db, limiter, migrate
 from .http import IdConverter, id_param_schema
 from .jobs import queue as jobs
 from .web import init_web
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+MAX_URL_LENGTH = 4096
 
 
-def create_app(config: Mapping | None = None) -> Flask:
-    """Build the app from the environment; ``config`` overrides single settings (tests use it)."""
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(config: Mapping | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app from the environment; ``config`` overrides single settings (tests use it),
+    ``instance_path`` the instance folder (``instance/`` of the checkout by default)."""
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     # The SQLite file and the Whoosh index live here; a fresh clone has no such folder yet.
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(build_config(app.instance_path))
     if config:
         app.config.update(config)
+    if app.config["MARKETPLACE_ENV"] == "production":
+        # Production is served over HTTPS (TLS ends at the proxy): the cookie never goes over HTTP.
+        app.config["SESSION_COOKIE_SECURE"] = True
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     _configure_logging(app)
@@ -82,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from .catalogue.routes import blp as catalogue_blp
     from .coops.routes import blp as coops_blp
     from .health import blp as health_blp
+    from .money.routes import blp as money_blp
     from .notifications.routes import blp as notifications_blp
     from .orders.routes import blp as orders_blp
     from .payments.routes import blp as payments_blp
@@ -99,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
         payments_blp,
         notifications_blp,
         reports_blp,
+        money_blp,
         health_blp,
     ):
         api.register_blueprint(blp)
@@ -135,7 +142,16 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+    @app.before_request
+    def refuse_long_urls():
+        # 414 in the error shape (an error page for pages); gunicorn.conf.py lets such request
+        # lines through (up to its maximum, 8190 bytes) so that the app can answer them.
+        environ = request.environ
+        uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.full_path
+        if len(uri) > MAX_URL_LENGTH:
+            raise UriTooLong()
 
     @app.after_request
     def add_headers(response):

@@ -6,6 +6,7 @@ Every variable of README.md "Configuration" is read here and nowhere else; the r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -29,6 +30,49 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be a number of 0 or more, got {raw!r}")
+    return value
+
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def instance_secret_key(instance: Path) -> str:
+    """The development key of this instance folder: generated once (mode 0600, never committed:
+    ``instance/`` is ignored) and then read by every process, so all gunicorn workers of
+    ``make run`` sign sessions and CSRF tokens alike. Concurrent first starts agree on one key:
+    each writes its own file and links it into place; only the first link wins."""
+    path = instance / SECRET_KEY_FILE
+    with contextlib.suppress(FileNotFoundError):
+        key = path.read_text().strip()
+        if key:
+            return key
+    instance.mkdir(parents=True, exist_ok=True)
+    draft = instance / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_hex(32) + "\n")
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise ConfigError(f"{path} is empty: delete it to generate a new key")
+    return key
+
+
 def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict:
     """Return the Flask config for the given environment (``os.environ`` by default)."""
     env = os.environ if env is None else env
@@ -42,11 +86,17 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
     if not secret_key:
         if marketplace_env == "production":
             raise ConfigError("SECRET_KEY is required when MARKETPLACE_ENV=production")
-        secret_key = secrets.token_hex(32)
+        secret_key = instance_secret_key(instance)
 
     search_backend = env.get("SEARCH_BACKEND", "whoosh")
     if search_backend not in SEARCH_BACKENDS:
         raise ConfigError(f"SEARCH_BACKEND must be one of {', '.join(SEARCH_BACKENDS)}")
+
+    bank_bin, account_no = env.get("VIETQR_BANK_BIN"), env.get("VIETQR_ACCOUNT_NO")
+    if bank_bin and not (len(bank_bin) == 6 and bank_bin.isdigit()):
+        raise ConfigError("VIETQR_BANK_BIN must be the bank's 6-digit NAPAS BIN")
+    if account_no and not (len(account_no) <= 19 and account_no.isascii() and account_no.isalnum()):
+        raise ConfigError("VIETQR_ACCOUNT_NO must be 1-19 letters or digits")
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'marketplace.db'}"
     if database_url.startswith("postgres://"):
@@ -72,6 +122,14 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "RESERVATION_TTL_MINUTES": _int(env, "RESERVATION_TTL_MINUTES", 15),
+        # Bank transfer (VietQR): the platform's receiving account and the notifier's key.
+        "VIETQR_BANK_BIN": env.get("VIETQR_BANK_BIN") or None,
+        "VIETQR_ACCOUNT_NO": env.get("VIETQR_ACCOUNT_NO") or None,
+        "VIETQR_ACCOUNT_NAME": env.get("VIETQR_ACCOUNT_NAME") or None,
+        "BANK_WEBHOOK_API_KEY": env.get("BANK_WEBHOOK_API_KEY") or None,
+        "BANK_TRANSFER_TTL_MINUTES": _int(env, "BANK_TRANSFER_TTL_MINUTES", 60),
+        # Days (decimals allowed) after delivery before a household's earnings can be paid out.
+        "PAYOUT_HOLD_DAYS": _float(env, "PAYOUT_HOLD_DAYS", 3),
         # Catalogue and search answers kept per worker process (0 turns the cache off).
         "RESPONSE_CACHE_ENTRIES": _int(env, "RESPONSE_CACHE_ENTRIES", 512),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
@@ -104,6 +162,9 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower()
         not in ("0", "false", "no"),
         "RATELIMIT_STRATEGY": "fixed-window",
+        # One limit per account across the API and the login page (auth/login_limit.py).
+        "LOGIN_ATTEMPTS_PER_WINDOW": 10,
+        "LOGIN_WINDOW_SECONDS": 60,
         "SQLALCHEMY_RECORD_QUERIES": False,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Pages (marketplace/web): session cookie for people, CSRF tokens valid for the session.

@@ -80,6 +80,10 @@ class IdempotencyInProgress(AppError):
     message = "A request with this Idempotency-Key is still being processed; retry shortly."
 
 
+class UriTooLong(AppError):
+    status, code, message = 414, "uri_too_long", "The address is longer than 4 KiB."
+
+
 class PayloadTooLarge(AppError):
     status, code, message = 413, "payload_too_large", "The request body is larger than 1 MiB."
 
@@ -135,6 +139,7 @@ _HTTP_CODES = {
     406: ("not_acceptable", "Not acceptable."),
     409: ("conflict", "Conflict."),
     413: ("payload_too_large", "The request body is larger than 1 MiB."),
+    414: ("uri_too_long", "The address is longer than 4 KiB."),
     415: ("bad_request", "Send the body as JSON (Content-Type: application/json)."),
     422: ("validation_error", "Some fields are invalid."),
     429: ("rate_limited", "Too many requests; slow down and retry later."),
@@ -160,6 +165,31 @@ def _flatten_webargs_messages(messages: Any) -> dict:
         else:
             details[location] = errors if isinstance(errors, list) else [str(errors)]
     return details
+
+
+def backing_failure(exc: Exception) -> tuple[int, str, str] | None:
+    """(status, code, message) for an exception that is not a bug of ours but a database that
+    went away or was busy, or a value or race the database refused; None for anything else.
+    The API and the pages answer these alike (503, 422, 409), never 500."""
+    request_id = getattr(g, "request_id", None)
+    if isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    ):
+        log.warning("database connection lost (request %s): %s", request_id, type(exc).__name__)
+        return 503, "service_unavailable", "The database is unavailable; retry shortly."
+    if isinstance(exc, PoolTimeout):
+        # Every pooled connection stayed busy for pool_timeout seconds: overloaded, not broken.
+        log.warning("no database connection free (request %s)", request_id)
+        return 503, "service_unavailable", "The service is busy; retry shortly."
+    if isinstance(exc, DataError):
+        # A value the database cannot hold (a number out of range…) slipped past a schema.
+        log.warning("database refused a value (request %s): %s", request_id, exc.orig)
+        return 422, "validation_error", "A value is out of range."
+    if isinstance(exc, IntegrityError):
+        # Two requests raced past a uniqueness check; the constraint decided, the loser retries.
+        log.warning("constraint refused a write (request %s): %s", request_id, exc.orig)
+        return 409, "conflict", "This conflicts with a change made at the same time; retry."
+    return None
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -192,27 +222,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         request_id = getattr(g, "request_id", None)
-        if isinstance(exc, DBAPIError) and (
-            exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
-        ):
-            log.warning("database connection lost (request %s): %s", request_id, type(exc).__name__)
-            return error_response(
-                503, "service_unavailable", "The database is unavailable; retry shortly."
-            )
-        if isinstance(exc, PoolTimeout):
-            # Every pooled connection stayed busy for pool_timeout seconds: overloaded, not broken.
-            log.warning("no database connection free (request %s)", request_id)
-            return error_response(503, "service_unavailable", "The service is busy; retry shortly.")
-        if isinstance(exc, DataError):
-            # A value the database cannot hold (a number out of range…) slipped past a schema.
-            log.warning("database refused a value (request %s): %s", request_id, exc.orig)
-            return error_response(422, "validation_error", "A value is out of range.", None)
-        if isinstance(exc, IntegrityError):
-            # Two requests raced past a uniqueness check; the constraint decided, the loser retries.
-            log.warning("constraint refused a write (request %s): %s", request_id, exc.orig)
-            return error_response(
-                409, "conflict", "This conflicts with a change made at the same time; retry.", None
-            )
+        known = backing_failure(exc)
+        if known is not None:
+            return error_response(*known, None)
         log.exception("unhandled error (request %s)", request_id)
         return error_response(
             500,

@@ -8,6 +8,9 @@ from marshmallow import ValidationError, fields, validate
 
 from .phones import InvalidPhone, normalise_phone
 
+# An integer written in text: an optional minus and 1 to 19 ASCII digits.
+ASCII_INTEGER = re.compile(r"-?[0-9]{1,19}")
+
 NAME_MAX = 200
 DESCRIPTION_MAX = 5000
 REASON_MAX = 1000
@@ -16,10 +19,10 @@ REASON_MAX = 1000
 class Day(fields.Date):
     """A calendar date written exactly YYYY-MM-DD (not '20260701', not '2026-7-1')."""
 
-    _SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+    _SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not self._SHAPE.match(value):
+        if not isinstance(value, str) or not self._SHAPE.fullmatch(value):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
 
@@ -37,9 +40,13 @@ class StrictInteger(fields.Integer):
     def _validated(self, value):
         if isinstance(value, bool):
             raise self.make_error("invalid")
-        if self.from_text and isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+        # Text: ASCII digits only (str.isdigit() also takes "²" and "٣"), at most 19 of them.
+        if self.from_text and isinstance(value, str) and not ASCII_INTEGER.fullmatch(value.strip()):
             raise self.make_error("invalid")
-        return super()._validated(value)
+        value = super()._validated(value)
+        if value is not None and not -(2**63) <= value < 2**63:
+            raise ValidationError("Must be a 64-bit integer.")
+        return value
 
 
 class Text(fields.String):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import wraps
 
 import flask_smorest
@@ -31,14 +32,73 @@ class JsonBodyParser(FlaskParser):
         return super().load_json(req, schema)
 
     def _raw_load_json(self, req):
-        if not req.get_data(cache=True):
+        body = req.get_data(cache=True)
+        if not body:
             raise BadRequest("A JSON body is required.")
         if not req.is_json:
             raise BadRequest("Send the body as JSON (Content-Type: application/json).")
-        try:
-            return super()._raw_load_json(req)
-        except RecursionError as exc:
-            raise BadRequest("The JSON body is nested too deeply.") from exc
+        return load_json_body(body)
+
+
+class Unstorable:
+    """Stands for a JSON value the app cannot keep: an integer beyond 64 bits (thousands of
+    digits included: Python would refuse to parse them) or text with a lone surrogate or a NUL.
+    It is neither a number nor a string, so every schema field refuses it with 422."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unstorable value>"
+
+
+UNSTORABLE = Unstorable()
+INT64 = 2**63
+
+
+def storable_text(text: str) -> bool:
+    """Text that UTF-8 and both databases accept: no lone surrogates, no NUL."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _parse_int(digits: str):
+    if len(digits.lstrip("-")) > 19:  # before int(): thousands of digits are slow, then refused
+        return UNSTORABLE
+    value = int(digits)
+    return value if -INT64 <= value < INT64 else UNSTORABLE
+
+
+def _key(name: str) -> str:
+    # A field name is echoed in a 422 ("Unknown field."): it must be printable as UTF-8.
+    if storable_text(name):
+        return name
+    return name.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return value if storable_text(value) else UNSTORABLE
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_key(k): _clean(v) for k, v in value.items()}
+    return value
+
+
+def load_json_body(body: bytes):
+    """Parse a JSON request body: 400 when it is not JSON; values the app cannot store become
+    UNSTORABLE (422 from the schema, naming the field) instead of a 500 further on."""
+    try:
+        return _clean(json.loads(body.decode("utf-8"), parse_int=_parse_int))
+    except RecursionError as exc:
+        raise BadRequest("The JSON body is nested too deeply.") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("The body is not valid JSON.") from exc
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -127,8 +187,11 @@ MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in our routes: 0 … 2³¹−1. Larger numbers cannot name a row, so they are a 404
-    rather than a database error."""
+    """`<int:…>` in our routes: 0 … 2³¹−1 in ASCII digits. Larger numbers cannot name a row, so
+    they are a 404 rather than a database error; so are other digits (`/products/٣`, which
+    werkzeug's ``\\d+`` would read as 3) and numbers too long to convert."""
+
+    regex = r"[0-9]{1,10}"
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)

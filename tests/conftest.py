@@ -90,6 +90,9 @@ def _empty_tables(app) -> None:
     with app.app_context():
         tables = [t for t in db.metadata.sorted_tables if t.name not in MIGRATION_ROWS]
         with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                # The ledger is append-only (a trigger); the suite alone may empty it.
+                conn.execute(sa.text("SET LOCAL marketplace.purge_ledger = 'on'"))
             # DELETE, not TRUNCATE: on these small tables it is ~20x faster (TRUNCATE makes new
             # files for every table), and the suite empties them after every test.
             for table in reversed(tables):

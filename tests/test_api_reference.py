@@ -63,7 +63,7 @@ def test_an_operation_shows_its_auth_body_fields_and_error_codes(reference):
     assert "Auth: **bearer token**." in checkout
     assert "| `Idempotency-Key` | header | string | no |" in checkout
     assert "| `items[].quantity` | integer | yes | ≥ 1; ≤ 1000000 |" in checkout
-    assert "| `payment_method` | string | yes | one of `card`, `cod` |" in checkout
+    assert "| `payment_method` | string | yes | one of `card`, `cod`, `bank_transfer` |" in checkout
     assert "| 201 | Created | [Order](#schema-order) |" in checkout
     assert "`insufficient_stock`" in checkout and "`payment_declined`" in checkout
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.catalogue import services
 from marketplace.catalogue.models import Product, StockMovement
 from marketplace.clock import today_vn
 from marketplace.extensions import db
@@ -161,6 +162,21 @@ def test_pagination(api, catalogue):
     assert len(first["items"]) == 4 and len(second["items"]) == 2
     assert not {p["id"] for p in first["items"]} & {p["id"] for p in second["items"]}
     assert api.get("/products?page=9").get_json()["items"] == []
+
+
+def test_total_is_counted_a_bounded_way_past_the_page(api, catalogue, monkeypatch):
+    """docs/catalogue.md: total counts up to (page - 1) * per_page + COUNT_AHEAD matches."""
+    monkeypatch.setattr(services, "COUNT_AHEAD", 3)
+    walked, totals = [], []
+    for page in range(1, 5):
+        body = api.get(f"/products?per_page=2&page={page}&sort=price").get_json()
+        walked += [p["id"] for p in body["items"]]
+        totals.append(body["total"])
+    # 6 match: at least 3 on page 1, 5 on page 2, then exact from the page that can see the end
+    assert totals == [3, 5, 6, 6]
+    assert len(walked) == len(set(walked)) == 6
+    narrow = api.get("/products?per_page=2&category=nhan").get_json()
+    assert narrow["total"] == len(narrow["items"]) == 1  # fewer than the bound: exact
 
 
 @pytest.mark.parametrize(

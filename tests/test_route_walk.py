@@ -5,6 +5,7 @@ the test, so it cannot be forgotten."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -109,6 +110,13 @@ def _bodies(w) -> dict[tuple[str, str], dict]:
             "format": "csv",
         },
         ("POST", "/api/v1/orders/<int:order_id>/cancel"): {"reason": "Lạ"},
+        ("POST", "/api/v1/payments/bank-refunds/<int:refund_id>/refunded"): {"reference": "FT1"},
+        ("POST", "/api/v1/payments/bank-transfer/webhook"): {
+            "id": 1,
+            "content": "Lạ",
+            "transferType": "in",
+            "transferAmount": 1000,
+        },
         ("POST", "/api/v1/seller-orders/<int:seller_order_id>/ship"): {"carrier": "Lạ"},
         ("POST", "/api/v1/seller-orders/<int:seller_order_id>/cancel"): {"reason": "Lạ"},
     }
@@ -116,8 +124,13 @@ def _bodies(w) -> dict[tuple[str, str], dict]:
 
 @pytest.fixture
 def app_config(app_config):
-    # With a webhook secret the webhook answers strangers 400 invalid_signature (503 without).
-    return {**app_config, "STRIPE_WEBHOOK_SECRET": "whsec_route_walk"}
+    # With a webhook secret the webhook answers strangers 400 invalid_signature (503 without);
+    # with a notifier key the bank-transfer webhook answers them 401.
+    return {
+        **app_config,
+        "STRIPE_WEBHOOK_SECRET": "whsec_route_walk",
+        "BANK_WEBHOOK_API_KEY": "route-walk-key",
+    }
 
 
 @pytest.fixture
@@ -167,6 +180,10 @@ def victim(app, api):
         "order_id": order["id"],
         "seller_order_id": order["seller_orders"][0]["id"],
         "on_sale_id": on_sale["id"],
+        "refund_id": 1,
+        # payouts are the platform admin's: every stranger is refused before any look-up
+        "batch_id": world.admin.api.post("/payouts", {}).get_json()["id"],
+        "item_id": 1,
     }
     return world, ids
 
@@ -240,3 +257,92 @@ def test_strangers_cannot_reach_anothers_objects(app, api, victim):
                 )
     assert not unknown, f"routes the walk does not know how to call: {unknown}"
     assert _snapshot(world, ids["product_id"], ids["order_id"]) == before
+
+
+# ---- hostile values on every route -------------------------------------------------------------
+
+HUGE = "9" * 5000  # beyond Python's int-string limit
+HOSTILE_ID = "%D9%A3"  # "٣", an Arabic-Indic 3
+
+
+def _hostile_bodies(body) -> list[tuple[str, str]]:
+    """(label, raw JSON) variants of a valid body: every integer with 5000 digits or beyond 64 bits,
+    every string a lone surrogate, a NUL, or a non-ASCII digit where numbers are expected."""
+
+    def swap(value, ints, text):
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, int):
+            return ints
+        if isinstance(value, str):
+            return text
+        if isinstance(value, list):
+            return [swap(v, ints, text) for v in value]
+        if isinstance(value, dict):
+            return {k: swap(v, ints, text) for k, v in value.items()}
+        return value
+
+    marker = "__HUGE_NUMBER__"
+    huge = json.dumps(swap(body, marker, "Vải")).replace(f'"{marker}"', HUGE)
+    return [
+        ("5000-digit integers", huge),
+        ("integers beyond 64 bits", json.dumps(swap(body, 2**64, "Vải"))),
+        ("lone surrogates", json.dumps(swap(body, 1, "\ud800"))),
+        ("NUL in text", json.dumps(swap(body, 1, "a\x00b"))),
+        ("non-ASCII digits", json.dumps(swap(body, "٣", "²"))),
+        ("surrogate field name", json.dumps({"\udfff": 1, **(body or {})})),
+    ]
+
+
+def test_hostile_values_never_answer_500(app, api, victim):
+    """Every API route, as a stranger and as the objects' own household and co-op admin."""
+    world, ids = victim
+    walker = api.post(
+        "/auth/register",
+        {"email": "hostile@example.vn", "password": "mật-khẩu-vải-2026", "full_name": "H"},
+    ).get_json()
+    bodies = _bodies({**ids, "walker_id": walker["id"]})
+    callers = {
+        "anonymous": "",
+        "buyer": world.buyer.token,
+        "owner": world.household.token,
+        "co-op admin": world.coop_admin.token,
+    }
+    calls = 0
+    for rule in app.url_map.iter_rules():
+        if rule.rule in SKIP or not is_api_route(rule):
+            continue
+        params = re.findall(r"<(?:\w+:)?(\w+)>", rule.rule)
+        path = rule.rule
+        for p in params:
+            path = re.sub(rf"<(?:\w+:)?{p}>", str(ids[p]), path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            body = bodies.get((method, rule.rule))
+            for who, token in callers.items():
+                requests = []
+                if method in ("POST", "PATCH", "PUT"):
+                    requests += [(path, raw) for _, raw in _hostile_bodies(body or {"x": 1})]
+                else:
+                    query = "page=²&per_page=٣&min_price=" + "9" * 30 + "&province_code=٣"
+                    requests.append((f"{path}?{query}", None))
+                if params:  # the same call naming its objects with non-ASCII digits
+                    bad_path = rule.rule
+                    for p in params:
+                        bad_path = re.sub(rf"<(?:\w+:)?{p}>", HOSTILE_ID, bad_path)
+                    requests.append((bad_path, json.dumps(body) if body else None))
+                for target, raw in requests:
+                    headers = {"Authorization": f"Bearer {token}"} if token else {}
+                    r = api.client.open(
+                        target,
+                        method=method,
+                        data=raw,
+                        content_type="application/json" if raw is not None else None,
+                        headers=headers,
+                    )
+                    calls += 1
+                    assert r.status_code < 500, (who, method, target[:80], r.get_data()[:300])
+                    if r.status_code >= 400:
+                        assert r.is_json and r.get_json()["error"]["code"], (who, method, target)
+                    if target.endswith(HOSTILE_ID) or f"{HOSTILE_ID}/" in target:
+                        assert r.status_code in (401, 404, 405), (who, method, target)
+    assert calls > 300

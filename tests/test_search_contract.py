@@ -133,6 +133,17 @@ def test_last_word_matches_as_a_prefix(app, shop):
     assert find(app, "thi vai")["total"] == 0
 
 
+def test_a_one_letter_last_word_is_a_prefix_after_other_words(app, shop):
+    shop.product("Vải thiều Thanh Hà")
+    shop.product("Thanh long ruột đỏ")
+    shop.product("Hồng xiêm Xuân Đỉnh")
+    assert names(find(app, "thanh h")) == ["Vải thiều Thanh Hà"]
+    assert names(find(app, "Thanh H")) == ["Vải thiều Thanh Hà"]
+    assert names(find(app, "thanh l"))[0] == "Thanh long ruột đỏ"
+    # alone, one letter keeps its rule: a word of that letter, not every word starting with it
+    assert find(app, "h")["total"] == 0
+
+
 def test_single_letter_words_and_short_syllables_are_searchable(app, shop):
     shop.product("Ổi ruột đỏ", category="trai-cay")
     shop.product("Cam an toàn", category="cam")
@@ -166,6 +177,34 @@ def test_pagination_walks_the_whole_result_once(app, shop):
         seen += [i["id"] for i in result["items"]]
     assert sorted(seen) == sorted(made)
     assert find(app, "nhan", page=4, per_page=3)["items"] == []
+
+
+def test_only_the_best_candidates_get_the_full_rank_and_pages_stay_whole(
+    app,
+    shop,
+    backend_name,  # noqa: F811 (the imported fixture)
+    monkeypatch,
+):
+    """PostgreSQL ranks the RANK_CANDIDATES best matches by the quick (folded) rank fully; the
+    others follow by the quick rank. Pages still walk every match once."""
+    if backend_name != "postgres":
+        pytest.skip("the candidate cut is the PostgreSQL backend's")
+    from marketplace.search import postgres_backend
+
+    monkeypatch.setattr(postgres_backend, "RANK_CANDIDATES", 3)
+    made = {shop.product(f"Thanh long ruột đỏ số {i}", category="trai-cay") for i in range(6)}
+    exact = shop.product("Thanh long ruột đỏ Bình Thuận", category="trai-cay")
+    made.add(exact)
+    seen, scores = [], []
+    for page in (1, 2, 3):
+        result = find(app, "thanh long đỏ", page=page, per_page=3)
+        assert result["total"] == 7
+        seen += [i["id"] for i in result["items"]]
+        scores += [i["score"] for i in result["items"]]
+    assert sorted(seen) == sorted(made) and len(set(seen)) == 7
+    assert scores == sorted(scores, reverse=True)  # candidates first, then the rest
+    # all tie on the quick rank: the newest three are the candidates, fully ranked first
+    assert set(seen[:3]) == set(sorted(made)[-3:])
 
 
 def _filter_cases(shop):

@@ -257,3 +257,57 @@ def test_strangers_cannot_see_or_change_anothers_things_through_the_pages(app, a
     assert not unknown, f"pages the walk does not know how to call: {unknown}"
     assert walked > 100
     assert _snapshot(world, ids) == before
+
+
+# ---- hostile values on every page ---------------------------------------------------------------
+
+# Pages of the money path whose number parsing is fixed in web/shop.py (the lead's file); their
+# cases are in tests/test_hostile_money_path.py until then.
+HOSTILE_PENDING = {("POST", "/cart/items"), ("POST", "/cart/items/<int:product_id>")}
+
+
+def test_hostile_form_and_query_values_never_answer_500(app, api, victim):
+    """Every page, as the objects' own household and co-op admin: form fields and query arguments
+    in superscript and Arabic-Indic digits, with 5000 digits, with control characters; ids in
+    non-ASCII digits; `next` with CR/LF."""
+    world, ids = victim
+    forms = _forms(ids)
+    values = ["²", "٣", "9" * 5000, "1\r\n2", "\x7f"]
+    query = "page=²&per_page=٣&province_code=٣&min_price=" + "9" * 30 + "&next=/x%0d%0ay"
+    callers = {
+        "owner": world.household.user["email"],
+        "co-op admin": world.coop_admin.user["email"],
+    }
+    calls = 0
+    for rule in app.url_map.iter_rules():
+        if is_api_route(rule) or rule.endpoint in ("static", "web.static"):
+            continue
+        params = re.findall(r"<(?:\w+:)?(\w+)>", rule.rule)
+        path = rule.rule
+        for p in params:
+            path = re.sub(rf"<(?:\w+:)?{p}>", str(ids[p]), path)
+        bad_path = rule.rule
+        for p in params:
+            bad_path = re.sub(rf"<(?:\w+:)?{p}>", "%D9%A3", bad_path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            key = (method, rule.rule)
+            if key in HOSTILE_PENDING:
+                continue
+            for who, login in callers.items():
+                b = browser(app, login)
+                if method == "GET":
+                    attempts = [b.get(f"{path}?{query}")]
+                    if params:
+                        attempts.append(b.get(bad_path))
+                else:
+                    form = forms.get(key, {"x": "1"})
+                    attempts = [b.post(path, dict.fromkeys(form, value)) for value in values]
+                    if params:
+                        attempts.append(b.post(bad_path, form))
+                for r in attempts:
+                    calls += 1
+                    assert r.status_code < 500, (who, key, r.status_code)
+                    assert "\r" not in r.headers.get("Location", ""), (who, key)
+                if params:
+                    assert attempts[-1].status_code == 404, (who, key, attempts[-1].status_code)
+    assert calls > 100

@@ -4,6 +4,8 @@
 - every order adds up: lines = price × quantity, seller orders = Σ lines, order = Σ seller orders
   (+ shipping where it is recorded), its payment's amount = the order's total;
 - no payment records more refunded than it took, and its refund rows add up to what it says;
+- every bank-transfer payment received what its counted transfers add up to, and owes back no
+  more than the transfers that named its order brought in;
 - (with a payment provider) every card payment marked as charged has a succeeded PaymentIntent of
   the same amount and currency, and every PaymentIntent the provider charged for one of our
   payments is either that payment's own intent or refunded in full.
@@ -20,7 +22,7 @@ from ..catalogue.models import Product, StockMovement
 from ..errors import AppError
 from ..extensions import db
 from ..orders.models import Order, OrderLine, SellerOrder
-from ..payments.models import CHARGED, Payment, Refund
+from ..payments.models import CHARGED, BankTransfer, Payment, Refund
 from ..payments.stripe_client import StripeClient
 
 PAGE = 100  # PaymentIntents read from the provider per request
@@ -38,7 +40,12 @@ class Finding:
 
 def audit(client: StripeClient | None) -> list[Finding]:
     """Every finding of every check (the provider checks only with a client)."""
-    findings = [*stock_drift(), *orders_not_adding_up(), *refunds_beyond_charges()]
+    findings = [
+        *stock_drift(),
+        *orders_not_adding_up(),
+        *refunds_beyond_charges(),
+        *bank_transfers_not_adding_up(),
+    ]
     if client is not None:
         findings += [*charges_without_intents(client), *intents_no_order_accounts_for(client)]
     return findings
@@ -134,7 +141,10 @@ def refunds_beyond_charges() -> Iterator[Finding]:
             Payment.amount_vnd,
             Payment.refunded_vnd,
             func.coalesce(refund_sums.c.total, 0),
-        ).outerjoin(refund_sums, refund_sums.c.payment_id == Payment.id)
+        )
+        .outerjoin(refund_sums, refund_sums.c.payment_id == Payment.id)
+        # Bank transfers are refunded by hand (rows `owed`): bank_transfers_not_adding_up().
+        .where(Payment.method != "bank_transfer")
     ):
         if refunded > amount:
             yield Finding("refund", f"payment {payment_id}", f"refunded {refunded} of {amount}")
@@ -143,6 +153,58 @@ def refunds_beyond_charges() -> Iterator[Finding]:
                 "refund",
                 f"payment {payment_id}",
                 f"refund rows add up to {rows}, recorded {refunded}",
+            )
+
+
+def bank_transfers_not_adding_up() -> Iterator[Finding]:
+    """Received = Σ transfers counted towards the order (partial, paid, overpaid); owed back
+    (refund rows, owed or refunded) ≤ Σ incoming transfers that named the order."""
+    counted = (
+        select(
+            BankTransfer.order_id,
+            func.sum(BankTransfer.amount_vnd).label("total"),
+        )
+        .where(BankTransfer.outcome.in_(("partial", "paid", "overpaid")))
+        .group_by(BankTransfer.order_id)
+        .subquery()
+    )
+    brought = (
+        select(BankTransfer.order_id, func.sum(BankTransfer.amount_vnd).label("total"))
+        .where(BankTransfer.transfer_type == "in", BankTransfer.order_id.is_not(None))
+        .group_by(BankTransfer.order_id)
+        .subquery()
+    )
+    owed = (
+        select(Refund.payment_id, func.sum(Refund.amount_vnd).label("total"))
+        .group_by(Refund.payment_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Payment.id,
+            Payment.amount_received_vnd,
+            func.coalesce(counted.c.total, 0),
+            func.coalesce(brought.c.total, 0),
+            func.coalesce(owed.c.total, 0),
+        )
+        .outerjoin(counted, counted.c.order_id == Payment.order_id)
+        .outerjoin(brought, brought.c.order_id == Payment.order_id)
+        .outerjoin(owed, owed.c.payment_id == Payment.id)
+        .where(Payment.method == "bank_transfer")
+        .order_by(Payment.id)
+    )
+    for payment_id, received, counted_total, brought_total, owed_total in rows:
+        if received != counted_total:
+            yield Finding(
+                "bank transfer",
+                f"payment {payment_id}",
+                f"received {received} but its transfers add up to {counted_total}",
+            )
+        if owed_total > brought_total:
+            yield Finding(
+                "bank transfer",
+                f"payment {payment_id}",
+                f"owes back {owed_total} of {brought_total} transferred",
             )
 
 

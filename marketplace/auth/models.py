@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import UTCDateTime, utcnow
@@ -20,6 +20,9 @@ class User(db.Model):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # The language of the pages and of the notifications sent to this person: vi or en.
     locale: Mapped[str] = mapped_column(String(2), default="vi", server_default="vi")
+    # Made by its co-op (assisted onboarding, the seed): only such an account, and only while it
+    # has no password, can be claimed with a claim code. Self-registered accounts never can.
+    created_by_coop: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Defined by name: coops and sellers build on auth, not the other way round.
@@ -49,11 +52,16 @@ class User(db.Model):
 
 
 class AuthToken(db.Model):
+    """A login: an API bearer token or a page session (``kind``); only the secret's SHA-256 is kept."""
+
     __tablename__ = "auth_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "api": a bearer token; "page": a browser session, whose secret only the session cookie holds
+    # (it never works as a bearer token, so a stolen cookie payload is no API token).
+    kind: Mapped[str] = mapped_column(String(8), default="api", server_default="api")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -75,3 +83,16 @@ class ClaimCode(db.Model):
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(User)
+
+
+class LoginAttempts(db.Model):
+    """How many times one account (or one unknown login) was tried in one fixed time window.
+
+    Kept in the app's database so that every gunicorn worker and every host counts together,
+    whichever entry point (API, login page) and whichever login (email, phone) was used."""
+
+    __tablename__ = "login_attempts"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)

@@ -100,21 +100,29 @@ def check_login(login: str, password: str) -> User:
     return user
 
 
-def issue_token(user: User) -> tuple[str, AuthToken]:
-    """A new random bearer token; only its SHA-256 is stored."""
+API_TOKEN = "api"
+PAGE_SESSION = "page"
+
+
+def issue_token(user: User, kind: str = API_TOKEN) -> tuple[str, AuthToken]:
+    """A new random secret: a bearer token (``kind`` "api") or a page session id ("page");
+    only its SHA-256 is stored."""
     raw = secrets.token_urlsafe(32)
     ttl = dt.timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
-    token = AuthToken(user_id=user.id, token_hash=hash_secret(raw), expires_at=utcnow() + ttl)
+    token = AuthToken(
+        user_id=user.id, token_hash=hash_secret(raw), kind=kind, expires_at=utcnow() + ttl
+    )
     db.session.add(token)
     db.session.flush()
     return raw, token
 
 
-def token_owner(raw: str) -> tuple[User, AuthToken] | None:
-    """The user and token for a raw bearer token that is known, unexpired and not revoked."""
+def token_owner(raw: str, kind: str = API_TOKEN) -> tuple[User, AuthToken] | None:
+    """The user and token for a raw secret of ``kind`` that is known, unexpired and not revoked
+    (a page session id is no bearer token, and a bearer token opens no page session)."""
     token = db.session.scalar(
         select(AuthToken)
-        .where(AuthToken.token_hash == hash_secret(raw))
+        .where(AuthToken.token_hash == hash_secret(raw), AuthToken.kind == kind)
         .options(joinedload(AuthToken.user))  # every authenticated request needs both: one query
     )
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
@@ -159,8 +167,18 @@ def _canonical_claim_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
+def claimable(user: User) -> bool:
+    """A claim code sets the password of an account its co-op created and nobody has claimed:
+    it never takes over an account someone registered, nor one whose owner set a password."""
+    return user.created_by_coop and not user.password_hash
+
+
 def issue_claim_code(user: User) -> tuple[str, ClaimCode]:
     """A new claim code for ``user``; any earlier unused code of theirs stops working."""
+    if not claimable(user):
+        raise Conflict(
+            "A claim code is only for an account the co-op created and that has no password yet."
+        )
     now = utcnow()
     for old in db.session.scalars(
         select(ClaimCode).where(
@@ -184,7 +202,13 @@ def redeem_claim_code(code: str, password: str) -> User:
         .with_for_update()
     )
     now = utcnow()
-    if claim is None or claim.used_at or claim.voided_at or claim.expires_at <= now:
+    if (
+        claim is None
+        or claim.used_at
+        or claim.voided_at
+        or claim.expires_at <= now
+        or not claimable(claim.user)  # a code issued before the account had a password
+    ):
         raise InvalidCredentials("This claim code is unknown, already used or expired.")
     set_password(claim.user, password)
     claim.used_at = now

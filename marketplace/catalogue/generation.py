@@ -1,8 +1,10 @@
 """The catalogue generation: a number in the database that moves on whenever the catalogue changes.
 
-Every transaction that writes something the public catalogue shows (products and their stock,
-households, co-ops, categories, certifications) is marked during the transaction and advances the
-generation *after* it commits. A reader that reads the generation *before* it reads the catalogue
+Every transaction that writes something the public catalogue shows (products, households, co-ops,
+categories, certifications) is marked during the transaction and advances the generation *after* it
+commits. A stock change is the exception unless it takes a product out of stock or back in: the
+exact stock and ``updated_at`` are read live for every answer (``read_with_live``), so a sale that
+leaves some stock changes nothing a cached answer holds (``LIVE_ONLY``). A reader that reads the generation *before* it reads the catalogue
 therefore knows that what it reads is at least as new as the generation it saw, which is what the
 response cache (catalogue.response_cache) needs; see docs/performance.md.
 
@@ -14,8 +16,10 @@ migration 0007. Import-light on purpose: catalogue.stock and search.changes impo
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, case, column, select, table, text
 from sqlalchemy.orm import Session as OrmSession
 
 from ..extensions import db, listen_on_sessions
@@ -27,6 +31,9 @@ COMMITTED = "catalogue.committed"  # …and has committed: advance once the conn
 
 # The tables whose rows a catalogue or search answer shows.
 CATALOGUE_TABLES = frozenset({"products", "categories", "sellers", "coops", "certifications"})
+# Execution option of a statement that changes only what answers read live (a product's stock and
+# updated_at, stock staying on the same side of zero): it does not move the generation.
+LIVE_ONLY = "catalogue_live_only"
 
 _READ = {
     "postgresql": "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM catalogue_generation",
@@ -48,6 +55,33 @@ def current() -> int | None:
     """The generation, read in the request's transaction; None where there is none to read."""
     statement = _READ.get(db.engine.dialect.name)
     return None if statement is None else db.session.execute(text(statement)).scalar()
+
+
+def _generation_column():
+    if db.engine.dialect.name == "postgresql":
+        sequence = table("catalogue_generation", column("last_value"), column("is_called"))
+        return sequence, case((sequence.c.is_called, sequence.c.last_value), else_=0)
+    row = table("catalogue_generation", column("value"))
+    return row, row.c.value
+
+
+def read_with_live(ids: Sequence[int]) -> tuple[int | None, dict[int, tuple[int, Any]]]:
+    """The generation and the live fields ``{id: (stock_quantity, updated_at)}`` of ``ids``, in
+    one statement (one snapshot): what a cache hit reads."""
+    from .models import Product  # import-light module: catalogue.stock imports this one
+
+    if db.engine.dialect.name not in _READ:
+        return None, {}
+    source, value = _generation_column()
+    if not ids:
+        return db.session.execute(select(value).select_from(source)).scalar(), {}
+    on = Product.id.in_(bindparam("ids", list(ids), expanding=True))
+    rows = db.session.execute(
+        select(value, Product.id, Product.stock_quantity, Product.updated_at).select_from(
+            source.outerjoin(Product.__table__, on)
+        )
+    ).all()
+    return rows[0][0], {pid: (stock, updated) for _, pid, stock, updated in rows if pid}
 
 
 def advance() -> None:
@@ -75,9 +109,11 @@ def _collect(session: OrmSession, _flush_context) -> None:
 
 def _collect_statement(state) -> None:
     # Core DML run through the session (stock UPDATEs, bulk changes) does not pass through flush.
-    if state.is_update or state.is_delete or state.is_insert:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in CATALOGUE_TABLES:
+    if (state.is_update or state.is_delete or state.is_insert) and not state.execution_options.get(
+        LIVE_ONLY
+    ):
+        target = getattr(state.statement, "table", None)
+        if getattr(target, "name", None) in CATALOGUE_TABLES:
             state.session.info[CHANGED] = True
 
 

@@ -1,25 +1,31 @@
-"""GET /products and GET /search answered from memory while the catalogue has not changed.
+"""GET /products and GET /search answered from memory while what they show has not changed.
 
 Both answers are the same for every caller and are read far more often than the catalogue
 changes. Each worker process keeps its last answers (the JSON bytes) under the catalogue
 generation they were computed at, and the calendar day in Vietnam (``in_season`` and the verified
-certifications depend on it). A request reads the generation first — one indexed read, the only
-SQL of a hit — and serves the stored bytes when nothing has changed since; otherwise it computes
-the answer as before and keeps it. See catalogue.generation for why this is never stale, and
-docs/performance.md for the figures.
+certifications depend on it). Every sale changes a product's ``stock_quantity`` and ``updated_at``
+but nothing else an answer shows, so those two fields of each item are not frozen in the stored
+bytes: a request reads the generation *and* the current stock and ``updated_at`` of the page's
+products in one indexed statement — the only SQL of a hit — and, when the generation has not
+moved, splices them into the stored bytes. A sale that leaves stock therefore keeps every answer
+cached; one that sells a product out (or a restock from 0) moves the generation, because the
+``in_stock`` filter and its counts change. See catalogue.generation for why this is never stale,
+and docs/performance.md for the figures.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 from ..clock import today_vn
 from . import generation
@@ -34,16 +40,23 @@ STRIPES = 64
 
 
 class ResponseCache:
-    """A bounded, thread-safe LRU of JSON bodies, each with the generation it is valid for."""
+    """A bounded, thread-safe LRU of answers (bytes or ``Answer``), each with the generation it is
+    valid for."""
 
     def __init__(self, entries: int):
         self.entries = entries
-        self._items: OrderedDict[Hashable, tuple[Any, float, bytes]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[Any, float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         # Threads that miss the same answer compute it once: the others wait on its stripe.
         self._stripes = [threading.Lock() for _ in range(STRIPES)]
 
-    def get(self, key: Hashable, version: Any) -> bytes | None:
+    def latest(self, key: Hashable) -> Any:
+        """The stored answer whatever its version (a hit needs its ids before it reads)."""
+        with self._lock:
+            item = self._items.get(key)
+        return None if item is None else item[2]
+
+    def get(self, key: Hashable, version: Any) -> Any:
         with self._lock:
             item = self._items.get(key)
             if item is None or item[0] != version or time.monotonic() - item[1] > MAX_AGE_SECONDS:
@@ -51,7 +64,7 @@ class ResponseCache:
             self._items.move_to_end(key)
             return item[2]
 
-    def get_or_compute(self, key: Hashable, version: Any, compute: Callable[[], bytes]) -> bytes:
+    def get_or_compute(self, key: Hashable, version: Any, compute: Callable[[], Any]) -> Any:
         body = self.get(key, version)
         if body is None:
             with self._stripes[hash(key) % STRIPES]:
@@ -61,7 +74,7 @@ class ResponseCache:
                     self.put(key, version, body)
         return body
 
-    def put(self, key: Hashable, version: Any, body: bytes) -> None:
+    def put(self, key: Hashable, version: Any, body: Any) -> None:
         if len(body) > MAX_BODY_BYTES:
             return
         with self._lock:
@@ -69,6 +82,60 @@ class ResponseCache:
             self._items.move_to_end(key)
             while len(self._items) > self.entries:
                 self._items.popitem(last=False)
+
+
+# The fields of each item that are read live on every request instead of being stored.
+LIVE_FIELDS = ("stock_quantity", "updated_at")
+_MARK = "@@live:{}:{}@@"
+_MARKS = re.compile(rb'"@@live:(\d+):(stock_quantity|updated_at)@@"')
+_UPDATED_AT = fields.DateTime()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A JSON answer whose items' live fields are left as slots: ``parts`` around ``slots``."""
+
+    ids: tuple[int, ...]
+    parts: tuple[bytes, ...]
+    slots: tuple[tuple[int, int], ...]  # (index in ids, index in LIVE_FIELDS)
+    computed: Mapping[int, tuple[int, Any]]  # the live fields as computed
+
+    def __len__(self) -> int:
+        return sum(map(len, self.parts))
+
+    def render(self, live: Mapping[int, tuple[int, Any]]) -> bytes:
+        out = [self.parts[0]]
+        for (item, field), part in zip(self.slots, self.parts[1:], strict=True):
+            value = live[self.ids[item]][field]
+            out.append(
+                str(value).encode()
+                if field == 0
+                else json.dumps(_UPDATED_AT.serialize("v", {"v": value})).encode()
+            )
+            out.append(part)
+        return b"".join(out)
+
+    @classmethod
+    def of(cls, dumped: dict[str, Any], encode: Callable[[Any], str]) -> Answer:
+        ids, computed = [], {}
+        for i, item in enumerate(dumped["items"]):
+            ids.append(item["id"])
+            computed[item["id"]] = (item["stock_quantity"], item["updated_at"])
+            for name in LIVE_FIELDS:
+                item[name] = _MARK.format(i, name)
+        pieces = _MARKS.split(encode(dumped).encode())
+        parts, slots = pieces[0::3], []
+        for index, name in zip(pieces[1::3], pieces[2::3], strict=True):
+            slots.append((int(index), LIVE_FIELDS.index(name.decode())))
+        return cls(tuple(ids), tuple(parts), tuple(slots), computed)
+
+    def render_computed(self) -> bytes:
+        out = [self.parts[0]]
+        for (item, field), part in zip(self.slots, self.parts[1:], strict=True):
+            value = self.computed[self.ids[item]][field]
+            out.append(json.dumps(value).encode())
+            out.append(part)
+        return b"".join(out)
 
 
 def init_app(app) -> None:
@@ -83,17 +150,35 @@ def _key(name: str, args: dict[str, Any]) -> str:
 
 def serve(name: str, args: dict[str, Any], compute: Callable[[], Any], schema: Schema) -> Response:
     """The JSON answer ``schema.dump(compute())`` for these (parsed) arguments, from the cache
-    when the catalogue has not changed since it was computed."""
+    when nothing it shows has changed since it was computed. The answer is a page: ``items`` are
+    products, whose ``stock_quantity`` and ``updated_at`` are read live on a hit."""
     cache: ResponseCache | None = current_app.extensions.get(EXTENSION)
-    stamp = generation.current() if cache is not None else None
-    version = None if stamp is None else (stamp, today_vn())
 
-    def render() -> bytes:
+    def dump() -> Any:
+        return schema.dump(compute())
+
+    def encode(value: Any) -> str:
         # The same bytes as flask-smorest's jsonify of the dumped schema.
-        return (current_app.json.dumps(schema.dump(compute())) + "\n").encode()
+        return current_app.json.dumps(value) + "\n"
 
-    if version is None:
-        return Response(render(), mimetype="application/json")
-    return Response(
-        cache.get_or_compute(_key(name, args), version, render), mimetype="application/json"
-    )
+    if cache is None:
+        return Response(encode(dump()).encode(), mimetype="application/json")
+    key = _key(name, args)
+    known = cache.latest(key)
+    stamp, live = generation.read_with_live(known.ids if known is not None else ())
+    if stamp is None:
+        return Response(encode(dump()).encode(), mimetype="application/json")
+    mine: list[Answer] = []
+
+    def compute_answer() -> Answer:
+        mine.append(Answer.of(dump(), encode))
+        return mine[0]
+
+    answer = cache.get_or_compute(key, (stamp, today_vn()), compute_answer)
+    if mine:  # computed by this request, after its read: its own values are the newest
+        return Response(answer.render_computed(), mimetype="application/json")
+    if not all(pid in live for pid in answer.ids):
+        # Stored by another thread since this one looked: read the stock of its products.
+        _, live = generation.read_with_live(answer.ids)
+    body = answer.render(live)  # a hit: the stored bytes with the current stock
+    return Response(body, mimetype="application/json")

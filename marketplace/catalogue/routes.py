@@ -60,7 +60,7 @@ def list_products(args):
     def page():
         filters = dict(args)
         sort, number, per_page = filters.pop("sort"), filters.pop("page"), filters.pop("per_page")
-        return _page_of_products(paginate(services.catalogue(filters, sort), number, per_page))
+        return _page_of_products(services.catalogue_page(filters, sort, number, per_page))
 
     return response_cache.serve("products", args, page, PRODUCT_PAGE)
 

@@ -18,6 +18,7 @@ from ..errors import InsufficientStock
 from ..extensions import db
 from ..row_locks import for_update
 from ..search.changes import products_changed
+from .generation import LIVE_ONLY
 from .models import Product, StockMovement
 
 
@@ -30,14 +31,16 @@ def _apply(
         .where(Product.id == product_id, Product.stock_quantity + delta >= 0)
         .values(stock_quantity=Product.stock_quantity + delta)
         .returning(Product.stock_quantity),
-        execution_options={"synchronize_session": False},
+        # Cached answers read the stock live (catalogue.response_cache): the UPDATE alone does
+        # not move the catalogue generation…
+        execution_options={"synchronize_session": False, LIVE_ONLY: True},
     ).scalar()
     if new_quantity is None:
         return None
     if new_quantity == 0 or new_quantity == delta:
-        # The index only knows whether a product is in stock (search.backend.Document.stock), so
-        # only a change into or out of 0 re-indexes it; a sale that leaves stock does not (a
-        # Core UPDATE: the ORM's change tracking does not see it, hence products_changed).
+        # …but being in stock or not changes what the in_stock filter keeps: into or out of 0,
+        # the product is re-indexed (the index knows only that, search.backend.Document.stock)
+        # and the generation moves (products_changed). A sale that leaves stock does neither.
         products_changed([product_id])
     db.session.add(
         StockMovement(

@@ -20,6 +20,8 @@ class Coop(db.Model):
     province_code: Mapped[int] = mapped_column(Integer)
     ward_code: Mapped[int | None] = mapped_column(Integer)
     description: Mapped[str | None] = mapped_column(Text)
+    # The platform's commission on its households' sales, in basis points (500 = 5 %).
+    commission_bps: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     admins: Mapped[list[CoopAdmin]] = relationship(

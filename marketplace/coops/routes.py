@@ -2,7 +2,13 @@ from ..auth.access import admin_required, login_required, require_user
 from ..errors import Forbidden
 from ..http import Blueprint, PageArgs, page_of, paginate
 from . import services
-from .schemas import AuditEntrySchema, CoopAdminCreateSchema, CoopCreateSchema, CoopSchema
+from .schemas import (
+    AuditEntrySchema,
+    CoopAdminCreateSchema,
+    CoopCreateSchema,
+    CoopSchema,
+    CoopUpdateSchema,
+)
 
 blp = Blueprint("coops", __name__, url_prefix="/api/v1", description="Co-ops and their admins")
 
@@ -32,6 +38,17 @@ def create_coop(data):
 def get_coop(coop_id):
     """One co-op."""
     return services.get_coop(coop_id)
+
+
+@blp.route("/coops/<int:coop_id>", methods=["PATCH"])
+@blp.arguments(CoopUpdateSchema)
+@blp.response(200, CoopSchema)
+@blp.errors(400, 401, 403, 404, 422)
+@admin_required
+def update_coop(data, coop_id):
+    """Change a co-op's commission (platform admin): basis points of each seller order's subtotal,
+    fixed on the seller orders placed from now on."""
+    return services.update_coop(services.get_coop(coop_id), data)
 
 
 @blp.route("/coops/<int:coop_id>/admins", methods=["POST"])

@@ -16,6 +16,9 @@ class CoopSchema(Schema):
     ward_code = fields.Integer(allow_none=True)
     ward_name = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
+    commission_bps = fields.Integer(
+        required=True, metadata={"description": "platform commission, basis points (500 = 5 %)"}
+    )
     created_at = fields.DateTime(required=True)
 
 
@@ -25,6 +28,10 @@ class CoopCreateSchema(Schema):
     province_code = StrictInteger(required=True)
     ward_code = StrictInteger(allow_none=True)
     description = Text(max_length=DESCRIPTION_MAX, allow_none=True)
+
+
+class CoopUpdateSchema(Schema):
+    commission_bps = StrictInteger(required=True, validate=validate.Range(min=0, max=10_000))
 
 
 class CoopAdminCreateSchema(Schema):

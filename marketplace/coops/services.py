@@ -66,7 +66,7 @@ def create_coop(
 
 
 def update_coop(coop: Coop, changes: dict) -> Coop:
-    """Change a co-op's name, place or description (CoopCreateSchema fields, slug excluded)."""
+    """Change a co-op's name, place, description or commission (slug excluded)."""
     errors = check_place(
         changes.get("province_code", coop.province_code),
         changes.get("ward_code", coop.ward_code),

@@ -1,6 +1,6 @@
 """POST /orders: place an order and take its payment; returns a domain outcome, not HTTP.
 
-Cash on delivery is a single unit of work (the request's). A card checkout is the one documented
+Cash on delivery and bank transfer are a single unit of work (the request's). A card checkout is the one documented
 exception to "one request, one transaction": three short transactions, so that no row lock is
 held while the provider is called:
   1. reserve the stock and write the order (`awaiting_payment`) and a `pending` payment; commit;
@@ -17,6 +17,7 @@ from typing import Any
 
 from ..auth.models import User
 from ..errors import InsufficientStock, PaymentDeclined, PaymentProviderError, ValidationError
+from ..payments import bank_transfer
 from ..payments import services as payments
 from ..payments.stripe_client import StripeClient
 from ..unit_of_work import rollback, transaction
@@ -46,9 +47,12 @@ def checkout(
     is written), PaymentProviderError (502, the stock released) or ValidationError (an unknown
     payment method id). A declined card is an outcome: the order is `payment_failed`.
     """
-    # Card payments without a configured provider: 503 before anything is written.
+    # Card payments without a configured provider, bank transfers without the receiving account:
+    # 503 before anything is written.
+    if data["payment_method"] == "bank_transfer":
+        bank_transfer.require_available()
     client = payments.provider() if data["payment_method"] == "card" else None
-    if client is None:
+    if client is None:  # cash on delivery or bank transfer: one unit of work, no provider call
         return Checkout(_place(buyer, data, expected_prices))
     return _card(client, buyer, data, key, expected_prices)
 

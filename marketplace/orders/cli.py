@@ -17,7 +17,7 @@ orders_cli = TransactionalGroup("orders", help="Orders: reservation expiry, old 
 
 @orders_cli.command("expire")
 def expire_command() -> None:
-    """Release the stock of unpaid card orders past RESERVATION_TTL_MINUTES (run it every minute;
+    """Release the stock of unpaid card and bank-transfer orders past their TTL (run it every minute;
     reads of an order also do it lazily)."""
     expired = expire_unpaid_orders()
     click.echo(f"expired {expired} order{'s' if expired != 1 else ''}")

@@ -20,7 +20,7 @@ ORDER_STATUSES = (
     "cancelled",
 )
 SELLER_ORDER_STATUSES = ("pending", "confirmed", "shipped", "delivered", "cancelled")
-PAYMENT_METHODS = ("card", "cod")
+PAYMENT_METHODS = ("card", "cod", "bank_transfer")
 
 
 class Order(db.Model):
@@ -36,13 +36,14 @@ class Order(db.Model):
     number: Mapped[str] = mapped_column(String(24), unique=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20))
-    payment_method: Mapped[str] = mapped_column(String(10))
+    payment_method: Mapped[str] = mapped_column(String(20))
     items_total_vnd: Mapped[int] = mapped_column(BigInteger)
     total_vnd: Mapped[int] = mapped_column(BigInteger)
     # {recipient_name, phone (E.164), province_code, ward_code, address_line}
     shipping_address: Mapped[dict] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
-    # Unpaid card orders hold stock until then (RESERVATION_TTL_MINUTES).
+    # Unpaid card and bank-transfer orders hold stock until then (RESERVATION_TTL_MINUTES,
+    # BANK_TRANSFER_TTL_MINUTES).
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -67,6 +68,12 @@ class SellerOrder(db.Model):
     seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"))
     status: Mapped[str] = mapped_column(String(20))
     subtotal_vnd: Mapped[int] = mapped_column(BigInteger)
+    # round_half_up(subtotal × the co-op's commission_bps / 10000), fixed when placed.
+    commission_vnd: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The COD remittance that brought its cash in (delivered cash-on-delivery seller orders).
+    cod_remittance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cod_remittances.id"), index=True
+    )
     carrier: Mapped[str | None] = mapped_column(String(200))
     tracking_number: Mapped[str | None] = mapped_column(String(200))
     cancel_reason: Mapped[str | None] = mapped_column(Text)

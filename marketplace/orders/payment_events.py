@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..money import services as money
 from ..payments import services as payments
 from ..payments.models import CHARGED, Payment
 from ..payments.webhooks import handles, payment_for_intent
@@ -68,5 +69,19 @@ def charge_refunded(charge: dict[str, Any]) -> str:
         return "refund of another intent; nothing to do"
     amount = charge.get("amount_refunded")
     if isinstance(amount, int) and not isinstance(amount, bool) and amount >= 0:
+        before = payment.refunded_vnd
         payments.record_provider_refunds(payment, amount)
+        _refund_delivered_parts(payment.order, payment.refunded_vnd - before)
     return f"payment {payment.status}, refunded {payment.refunded_vnd}"
+
+
+def _refund_delivered_parts(order, refunded_vnd: int) -> None:
+    """A refund made at the provider (its dashboard) after delivery: the delivered seller orders
+    give it back in id order, each up to its subtotal, with the commission on that part."""
+    for seller_order in order.seller_orders:
+        if refunded_vnd <= 0:
+            return
+        if seller_order.status == "delivered":
+            part = min(refunded_vnd, seller_order.subtotal_vnd)
+            money.record_refund(seller_order, part, "Refunded at the payment provider")
+            refunded_vnd -= part

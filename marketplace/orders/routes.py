@@ -1,10 +1,16 @@
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from ..auth.access import login_required, require_user
-from ..errors import ErrorSchema
+from ..errors import ErrorSchema, NotFound
 from ..http import Blueprint, page_of
-from . import idempotency, payment_events, services  # noqa: F401  (payment_events: handlers)
+from ..payments import bank_transfer
+from . import (  # noqa: F401  (payment_events, bank_transfers: handlers they register)
+    bank_transfers,
+    idempotency,
+    payment_events,
+    services,
+)
 from .checkout import checkout, declined_error
 from .schemas import (
     OrderCancelSchema,
@@ -56,7 +62,8 @@ def place_order_once(user, data, body, key, expected_prices=None) -> tuple[int, 
 @blp.errors(400, 401, 402, 409, 502, 503)
 @login_required
 def create_order(headers, data):
-    """Check out: reserve every item or none, split per household, pay by card or on delivery."""
+    """Check out: reserve every item or none, split per household, pay by card, by bank transfer
+    (VietQR) or on delivery."""
     status, body = place_order_once(
         require_user(), data, request.get_json(silent=True), headers.get("idempotency_key")
     )
@@ -127,3 +134,24 @@ _seller_action("deliver", None, "The household's part was delivered (cash collec
 _seller_action(
     "cancel", SellerOrderCancelSchema, "The household cancels its part: restock and refund it."
 )
+
+
+@blp.route("/orders/<int:order_id>/vietqr.svg", methods=["GET"])
+@blp.doc(
+    responses={
+        200: {
+            "description": "The VietQR code of what is still due, as an SVG image",
+            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+        }
+    }
+)
+@blp.errors(401, 404, 409)
+@login_required
+def order_vietqr(order_id):
+    """The buyer's VietQR code to pay an order by bank transfer (others: 404)."""
+    user = require_user()
+    order = services.get_order_for(user, order_id)
+    if order.buyer_id != user.id:
+        raise NotFound("No such order.")
+    svg = bank_transfer.qr_svg(order)
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private"})

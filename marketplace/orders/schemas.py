@@ -3,12 +3,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..catalogue.schemas import SellerRefSchema
 from ..fields import NAME_MAX, REASON_MAX, Phone, StrictInteger, Text, positive_id
 from ..http import PageArgs
+from ..payments import bank_transfer
 from .models import ORDER_STATUSES, PAYMENT_METHODS, SELLER_ORDER_STATUSES
 
 MAX_ITEMS = 100
 MAX_QUANTITY = 1_000_000
 NOTE_MAX = 1000
-PROVIDER_ID = validate.Regexp(r"^[A-Za-z0-9_]{1,255}$", error="Not a payment method id.")
+PROVIDER_ID = validate.Regexp(r"^[A-Za-z0-9_]{1,255}$(?!\n)", error="Not a payment method id.")
 
 
 class OrderItemSchema(Schema):
@@ -44,7 +45,7 @@ class OrderCreateSchema(Schema):
         method = data.get("payment_method")
         if method == "card" and not data.get("card"):
             raise ValidationError({"card": ["Required when payment_method is card."]})
-        if method == "cod" and data.get("card"):
+        if method in ("cod", "bank_transfer") and data.get("card"):
             raise ValidationError({"card": ["Only for payment_method card."]})
 
     @validates_schema
@@ -88,6 +89,7 @@ class SellerOrderSchema(Schema):
     seller = fields.Nested(SellerRefSchema, required=True)
     status = fields.String(required=True)
     subtotal_vnd = fields.Integer(required=True)
+    commission_vnd = fields.Integer(required=True)
     carrier = fields.String(allow_none=True)
     tracking_number = fields.String(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
@@ -105,6 +107,24 @@ class PaymentSchema(Schema):
     refunded_vnd = fields.Integer(required=True)
     next_action = fields.Dict(allow_none=True)
     failure_code = fields.String(allow_none=True)
+    # Bank transfer: the text to write in the transfer, what is due and what arrived so far,
+    # and the VietQR payload of what is still due (null once nothing is).
+    reference = fields.String(allow_none=True)
+    amount_due_vnd = fields.Integer(required=True)
+    amount_received_vnd = fields.Method(
+        "_received", allow_none=True, metadata={"type": "integer", "nullable": True}
+    )
+    vietqr = fields.Method(
+        "_vietqr",
+        allow_none=True,
+        metadata={"type": "string", "nullable": True, "description": "NAPAS/EMVCo payload"},
+    )
+
+    def _received(self, payment) -> int | None:
+        return payment.amount_received_vnd if payment.method == "bank_transfer" else None
+
+    def _vietqr(self, payment) -> str | None:
+        return bank_transfer.qr_payload(payment)
 
 
 class ShippingAddressOutSchema(Schema):

@@ -35,8 +35,10 @@ from ..errors import (
 )
 from ..extensions import db
 from ..http import paginate
+from ..money import services as money
 from ..notifications import events
 from ..notifications import services as notifications
+from ..payments import bank_transfer
 from ..payments import services as payments
 from ..payments.models import PAYMENTS, Payment
 from ..places import check_place
@@ -169,7 +171,13 @@ def place_order(
     if short:
         raise InsufficientStock("Not enough stock for some items.", {"items": short})
 
-    card = data["payment_method"] == "card"
+    # Card and bank transfer are paid before delivery: the order waits, holding the stock.
+    card = data["payment_method"] in ("card", "bank_transfer")
+    ttl = current_app.config[
+        "BANK_TRANSFER_TTL_MINUTES"
+        if data["payment_method"] == "bank_transfer"
+        else "RESERVATION_TTL_MINUTES"
+    ]
     now = utcnow()
     order = Order(
         created_at=now,
@@ -179,11 +187,7 @@ def place_order(
         payment_method=data["payment_method"],
         shipping_address=dict(address),
         note=data.get("note") or None,
-        expires_at=(
-            now + dt.timedelta(minutes=current_app.config["RESERVATION_TTL_MINUTES"])
-            if card
-            else None
-        ),
+        expires_at=now + dt.timedelta(minutes=ttl) if card else None,
     )
     by_seller: dict[int, SellerOrder] = {}
     for item in items:
@@ -207,6 +211,10 @@ def place_order(
             )
         )
         seller_order.subtotal_vnd += line_total
+    for seller_order in by_seller.values():
+        seller_order.commission_vnd = money.commission_for(
+            seller_order.seller, seller_order.subtotal_vnd
+        )
     order.items_total_vnd = sum(so.subtotal_vnd for so in by_seller.values())
     order.total_vnd = order.items_total_vnd  # no shipping fee yet
     db.session.add(order)
@@ -275,6 +283,8 @@ def _close_unpaid(order: Order, action: str, why: str) -> None:
     open_parts = [so for so in order.seller_orders if so.status != "cancelled"]
     _cancel_parts(order, open_parts, None)
     payments.close_unpaid(order.payment, action)
+    if order.payment.method == "bank_transfer":
+        bank_transfer.owe_received_back(order, f"{why} {order.number}")
     _release(order, open_parts, why)
 
 
@@ -566,6 +576,8 @@ def cancel_order(user: User, order: Order, reason: str | None = None) -> Order:
     payment = order.payment
     if payment.method == "cod":
         PAYMENTS.move(payment, "cancel")
+    elif payment.method == "bank_transfer":
+        bank_transfer.owe_for_cancel(order, reason or "Cancelled by the buyer")
     else:
         # The statuses above moved first (compare-and-set): a second cancel racing this one has
         # already failed before the provider is called. No product lock is held during the call.
@@ -624,6 +636,7 @@ def deliver(user: User, seller_order: SellerOrder) -> SellerOrder:
     notifications.seller_order_changed(seller_order, events.SELLER_ORDER_DELIVERED)
     if order.payment.method == "cod":
         order.payment.collected_vnd += seller_order.subtotal_vnd
+    money.record_delivery(seller_order)
     _finish_if_done(order)
     db.session.flush()
     return seller_order
@@ -647,6 +660,8 @@ def cancel_part(user: User, seller_order: SellerOrder, reason: str) -> SellerOrd
             seller_order=seller_order,
             reason=reason,
         )
+    elif order.payment.method == "bank_transfer":
+        bank_transfer.owe_for_part(order, seller_order, reason)
     _release(order, [seller_order], "Household cancelled its part of order")
     _finish_if_done(order)
     db.session.flush()

@@ -28,6 +28,10 @@ class PaymentPart:
             refunded += sum(_part_total(so) for so in parts if so.status == "cancelled")
         self.amount_vnd = sum(_part_total(so) for so in parts)
         self.refunded_vnd = min(refunded, self.amount_vnd)
+        # A bank transfer's reference, code and money received are the buyer's business.
+        self.amount_due_vnd = self.amount_vnd
+        self.reference = None
+        self.amount_received_vnd = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._payment, name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import UTCDateTime, utcnow
@@ -66,7 +66,7 @@ class Payment(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
-    method: Mapped[str] = mapped_column(String(10))
+    method: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
     amount_vnd: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="vnd")
@@ -78,11 +78,20 @@ class Payment(db.Model):
     failure_message: Mapped[str | None] = mapped_column(Text)
     refunded_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
     collected_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Bank transfers: what the buyer writes in the transfer's text (the order number without
+    # separators), and what has arrived so far (transfers add up).
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    amount_received_vnd: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     order: Mapped[Order] = relationship("Order", back_populates="payment")
     refunds: Mapped[list[Refund]] = relationship(back_populates="payment", order_by="Refund.id")
+
+    @property
+    def amount_due_vnd(self) -> int:
+        """What the buyer owes for the order (a bank transfer's `54` counts down from it)."""
+        return self.amount_vnd
 
 
 class Refund(db.Model):
@@ -106,6 +115,9 @@ class Refund(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="pending")
     provider_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     reason: Mapped[str | None] = mapped_column(Text)
+    # A refund made by hand (bank transfer): when, and the reference of the bank's transfer.
+    refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    refunded_reference: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
@@ -122,3 +134,39 @@ class WebhookEvent(db.Model):
     type: Mapped[str] = mapped_column(String(100))
     outcome: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BankTransfer(db.Model):
+    """A transaction the bank notifier reported (SePay's shape), stored once under its id.
+
+    ``order_id`` is set when its text named an order's reference (matched); ``outcome`` says what
+    it did: paid, partial, overpaid, owed_back (all of it owed back), unmatched or outgoing.
+    """
+
+    __tablename__ = "bank_transfers"
+    __table_args__ = (Index("ix_bank_transfers_matched", "order_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(64), unique=True)
+    gateway: Mapped[str | None] = mapped_column(String(100))
+    transaction_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    account_number: Mapped[str | None] = mapped_column(String(64))
+    code: Mapped[str | None] = mapped_column(String(100))
+    content: Mapped[str | None] = mapped_column(Text)
+    transfer_type: Mapped[str] = mapped_column(String(3))
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    accumulated_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    sub_account: Mapped[str | None] = mapped_column(String(100))
+    reference_code: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    outcome: Mapped[str] = mapped_column(String(20))
+    applied_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    owed_back_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order | None] = relationship()
+
+    @property
+    def matched(self) -> bool:
+        return self.order_id is not None

@@ -26,6 +26,7 @@ from .stripe_client import (
     decline_details,
     intent_outcome,
 )
+from .vietqr import bank_reference
 
 if TYPE_CHECKING:
     from ..orders.models import Order, SellerOrder
@@ -42,12 +43,15 @@ def new_payment(order: Order, method: str, payment_method_id: str | None = None)
     payment = Payment(
         order=order,
         method=method,
-        status="pending" if method == "card" else "pending_collection",
+        status="pending_collection" if method == "cod" else "pending",
         amount_vnd=order.total_vnd,
         currency=CURRENCY,
         payment_method_id=payment_method_id,
         refunded_vnd=0,
         collected_vnd=0,
+        # A bank transfer names its order by this text (NS-261207-KC2NP5A → NS261207KC2NP5A).
+        reference=bank_reference(order.number) if method == "bank_transfer" else None,
+        amount_received_vnd=0,
     )
     db.session.add(payment)
     return payment

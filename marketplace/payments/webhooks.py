@@ -51,6 +51,8 @@ def receive(body: bytes, signature: str | None) -> dict[str, Any]:
         raise BadRequest("The event is not valid JSON.") from exc
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not event["id"]:
         raise BadRequest("The event has no id.")
+    if not _storable(event["id"]) or not _storable(str(event.get("type") or "")):
+        raise BadRequest("The event id or type is not valid text.")
     event_id, event_type = event["id"][:255], str(event.get("type") or "")[:100]
     obj = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
 
@@ -65,6 +67,15 @@ def receive(body: bytes, signature: str | None) -> dict[str, Any]:
     record.outcome = handler(obj)[:200] if handler and isinstance(obj, dict) else "ignored"
     db.session.flush()
     return {"received": True, "duplicate": False, "outcome": record.outcome}
+
+
+def _storable(text: str) -> bool:
+    """Text a database can keep: valid UTF-8 (no lone surrogates) and no NUL."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def payment_for_intent(intent_id: Any, metadata: Any) -> Payment | None:

@@ -48,6 +48,7 @@ from .backend import load_documents as _load
 from .text import fold, query_variants, tokenize
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
+# The last word is a prefix; alone, only from two letters on (see whoosh_backend.MIN_PREFIX).
 MIN_PREFIX = 2
 
 # Objects outside the ORM metadata: they exist on PostgreSQL only (migration 0003).
@@ -88,8 +89,8 @@ def vocabulary(doc: Document) -> set[str]:
 
 
 def tsquery_text(q: str, *, exact: bool, phrase: bool = False) -> str | None:
-    """A tsquery literal over the words of ``q`` (every word, the last one as a prefix, each
-    synonym rewrite as an alternative). Built from tokens, so query syntax is never parsed.
+    """A tsquery literal over the words of ``q`` (every word, the last one as a prefix — even one
+    letter after other words —, each synonym rewrite as an alternative). Built from tokens, so query syntax is never parsed.
 
     With ``phrase``, only the alternatives of two words or more, each word followed by the next
     (``'vai' <-> 'thieu':*``)."""
@@ -99,7 +100,7 @@ def tsquery_text(q: str, *, exact: bool, phrase: bool = False) -> str | None:
             continue
         words = [token if exact else fold(token) for token in tokens]
         terms = [_quote(w) for w in words]
-        if n == 0 and len(fold(words[-1])) >= MIN_PREFIX:
+        if n == 0 and (len(words) > 1 or len(fold(words[-1])) >= MIN_PREFIX):
             terms[-1] += ":*"
         alternatives.append("(" + (" <-> " if phrase else " & ").join(terms) + ")")
     return " | ".join(alternatives) if alternatives else None
@@ -114,25 +115,32 @@ def _rank(q: str):
     """How well a product matches ``q``: the rank of the folded query plus the rank of the exact
     one (a word typed with its accents ranks the products holding those accents first), plus
     ``PHRASE_BONUS`` when the words stand together ('thanh hà' ranks *Xã Thanh Hà* above
-    *Thanh long* from *Hà Nội*).
+    *Thanh long* from *Hà Nội*). None when that is just twice the folded rank (nothing accented,
+    one word): the quick rank then orders every match by itself.
 
-    ``ts_rank``, not ``ts_rank_cd``: every match is ranked (10,000 for one common word at 100,000
-    products) and the cover density costs about six times as much per match. Both weigh name,
-    middle text and description alike; ``ts_rank`` caps what repeats of one word add (a word in
-    the name always outweighs the same word in the description only) but, on queries with
-    synonyms, ignores how close the words are: the phrase bonus puts proximity back."""
+    ``ts_rank``, not ``ts_rank_cd``: the cover density costs about six times as much per match.
+    Both weigh name, middle text and description alike; ``ts_rank`` caps what repeats of one word
+    add (a word in the name always outweighs the same word in the description only) but, on
+    queries with synonyms, ignores how close the words are: the phrase bonus puts proximity back.
+    """
     folded, exact = tsquery_text(q, exact=False), tsquery_text(q, exact=True)
+    phrase = tsquery_text(q, exact=False, phrase=True)
+    if exact == folded and phrase is None:
+        return None
     folded_rank = func.ts_rank(VECTOR, cast(folded, TSQUERY))
-    # nothing accented in the query: both ranks are the same number
     rank = (
         folded_rank * 2
         if exact == folded
         else folded_rank + func.ts_rank(VECTOR, cast(exact, TSQUERY))
     )
-    phrase = tsquery_text(q, exact=False, phrase=True)
     if phrase is not None:
         rank = rank + case((VECTOR.op("@@")(cast(phrase, TSQUERY)), PHRASE_BONUS), else_=0)
     return rank
+
+
+# A broad query matches tens of thousands of products; only this many, the best by the quick rank
+# (the folded query's ts_rank), get the full rank (docs/search.md).
+RANK_CANDIDATES = 200
 
 
 class PostgresBackend(SearchBackend):
@@ -224,26 +232,22 @@ class PostgresBackend(SearchBackend):
             text("SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)")
         )
         # One statement, one scan of the matches: they are materialised once (id, category,
-        # province, rank) and read three times, for the page and for each facet. The counts
+        # province, quick rank) and read three times, for the page and for each facet. The counts
         # share the rank's REAL column (exact up to 2**24).
+        quick = func.ts_rank(VECTOR, cast(folded, TSQUERY))
         matched = (
             self._matching(folded, filters)
             .with_only_columns(
                 Product.id,
                 Product.category_id,
                 Product.origin_province_code,
-                _rank(q).label("rank"),
+                quick.label("quick"),
                 maintain_column_froms=True,
             )
             .cte("matched")
             .prefix_with("MATERIALIZED")
         )
-        page_of_hits = (
-            select(literal("hit"), matched.c.id, matched.c.rank)
-            .order_by(matched.c.rank.desc(), matched.c.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
+        page_of_hits = self._page(q, matched, page, per_page)
         facet_rows = [
             select(literal(name), column, cast(func.count(), REAL)).group_by(column)
             for name, column in (
@@ -262,6 +266,45 @@ class PostgresBackend(SearchBackend):
         total = sum(facets["category"].values())
         suggestion = self._suggest(q, filters) if total == 0 else None
         return SearchHits(hits=hits, total=total, facets=facets, suggestion=suggestion)
+
+    def _page(self, q: str, matched, page: int, per_page: int):
+        """The page of (``'hit'``, id, score). Only the ``RANK_CANDIDATES`` best matches by the
+        quick rank get the full rank (accents, phrase): they come first, by full rank; the
+        others follow by quick rank. Every page reads the same order."""
+        offset = (page - 1) * per_page
+        full = _rank(q)
+        if full is None:  # the full rank is twice the quick one
+            return (
+                select(literal("hit"), matched.c.id, matched.c.quick * 2)
+                .order_by(matched.c.quick.desc(), matched.c.id.desc())
+                .limit(per_page)
+                .offset(offset)
+            )
+        top = (
+            select(matched.c.id)
+            .order_by(matched.c.quick.desc(), matched.c.id.desc())
+            .limit(RANK_CANDIDATES)
+            .cte("top")
+        )
+        products = Product.__table__
+        parts = [
+            select(top.c.id, full.label("score"), literal(0).label("part")).select_from(
+                top.join(products, products.c.id == top.c.id)
+            )
+        ]
+        if offset + per_page > RANK_CANDIDATES:
+            parts.append(
+                select(matched.c.id, matched.c.quick, literal(1)).where(
+                    matched.c.id.not_in(select(top.c.id))
+                )
+            )
+        hits = union_all(*parts).subquery("hits")
+        return (
+            select(literal("hit"), hits.c.id, hits.c.score)
+            .order_by(hits.c.part, hits.c.score.desc(), hits.c.id.desc())
+            .limit(per_page)
+            .offset(offset)
+        )
 
     def _matching(self, tsquery: str, filters: dict[str, Any]):
         return filter_products(visible_products(), filters).where(

@@ -174,7 +174,9 @@ FOLDED_ONLY = {"desc"}
 EXACT_BONUS = 1.5  # the exact (accented) term's weight relative to the folded one
 PREFIX_WEIGHT = 0.75
 PREFIX_FIELDS = {"name", "meta"}  # a prefix inside descriptions matches too much to mean much
-MIN_PREFIX = 2  # a one-letter prefix matches half the vocabulary and means nothing
+# A lone one-letter prefix matches half the vocabulary and means nothing; after other words
+# ('thanh h') the words before it narrow the result, so any length is a prefix there.
+MIN_PREFIX = 2
 
 
 def _fields(doc: Document) -> dict[str, Any]:
@@ -226,7 +228,7 @@ def text_query(q: str) -> Q.Query | None:
                 else:
                     parts.append(Q.Term(field, token, boost=weight * EXACT_BONUS))
                     parts.append(Q.Term(field, folded, boost=weight))
-            if n == 0 and i == len(tokens) - 1 and len(folded) >= MIN_PREFIX:
+            if n == 0 and i == len(tokens) - 1 and (i > 0 or len(folded) >= MIN_PREFIX):
                 parts += [
                     Q.Prefix(field, folded, boost=weight * PREFIX_WEIGHT)
                     for field, weight in FIELD_WEIGHTS

@@ -193,6 +193,7 @@ def load_synthetic(
                 "password_hash": None,
                 "full_name": r["full_name"],
                 "is_admin": False,
+                "created_by_coop": True,
                 "created_at": now,
             }
             for r in new_households

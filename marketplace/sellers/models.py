@@ -32,12 +32,26 @@ class Seller(db.Model):
     farm_area_m2: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Where payouts go (a NAPAS bank, money/banks.py); all three or none.
+    payout_bank_bin: Mapped[str | None] = mapped_column(String(6))
+    payout_account_no: Mapped[str | None] = mapped_column(String(19))
+    payout_account_name: Mapped[str | None] = mapped_column(String(200))
 
     user: Mapped[User] = relationship(back_populates="seller")
     coop: Mapped[Coop] = relationship()
     certifications: Mapped[list[Certification]] = relationship(
         back_populates="seller", cascade="all, delete-orphan", order_by="Certification.id"
     )
+
+    @property
+    def payout_account(self) -> dict | None:
+        if not self.payout_bank_bin:
+            return None
+        return {
+            "bank_bin": self.payout_bank_bin,
+            "account_no": self.payout_account_no,
+            "account_name": self.payout_account_name,
+        }
 
 
 class Certification(db.Model):

@@ -137,10 +137,11 @@ def onboard_household(data, coop_id):
 
 @blp.route("/sellers/<int:seller_id>/claim-code", methods=["POST"])
 @blp.response(201, ClaimCodeSchema)
-@blp.errors(401, 403, 404)
+@blp.errors(401, 403, 404, 409)
 @login_required
 def new_claim_code(seller_id):
-    """A fresh claim code for the household; the previous one stops working."""
+    """A fresh claim code for a household the co-op created that has no password yet (else 409);
+    the previous code stops working."""
     user = require_user()
     code, claim = services.new_claim_code(services.get_seller_for(user, seller_id), user)
     return {"claim_code": code, "claim_code_expires_at": claim.expires_at}

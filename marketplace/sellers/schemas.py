@@ -2,6 +2,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..fields import DESCRIPTION_MAX, REASON_MAX, Day, Phone, StrictInteger, Text, positive_id
 from ..http import PageArgs
+from ..money.schemas import PayoutAccountInSchema, PayoutAccountSchema
 
 SCHEMES = ("vietgap", "globalgap", "organic", "ocop")
 SELLER_STATUSES = ("draft", "submitted", "approved", "rejected", "suspended")
@@ -24,10 +25,11 @@ class CertificationSchema(Schema):
 
 
 class SellerSchema(Schema):
-    """A household; ``phone`` and ``address_line`` only in the full view (owner, co-op admins)."""
+    """A household; ``user_id``, ``phone`` and ``address_line`` only in the full view (owner,
+    co-op admins, platform admins)."""
 
     id = fields.Integer(required=True)
-    user_id = fields.Integer(required=True)
+    user_id = fields.Integer()
     display_name = fields.String(required=True)
     status = fields.String(required=True)
     coop = fields.Nested(CoopRefSchema, required=True)
@@ -41,6 +43,7 @@ class SellerSchema(Schema):
     created_at = fields.DateTime(required=True)
     phone = fields.String()
     address_line = fields.String()
+    payout_account = fields.Nested(PayoutAccountSchema, allow_none=True)
 
 
 class HouseholdFieldsSchema(Schema):
@@ -65,6 +68,7 @@ class SellerUpdateSchema(Schema):
     address_line = Text()
     description = Text(max_length=DESCRIPTION_MAX, allow_none=True)
     farm_area_m2 = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=10**9))
+    payout_account = fields.Nested(PayoutAccountInSchema, allow_none=True)
 
 
 class AssistedOnboardingSchema(HouseholdFieldsSchema):

@@ -61,11 +61,11 @@ def get_seller_for(user: User | None, seller_id: int) -> Seller:
 
 
 def seller_view(seller: Seller, *, full: bool) -> dict[str, Any]:
-    """The dict behind SellerSchema: buyers see no phone, no street address, no unverified certs."""
+    """The dict behind SellerSchema: buyers see no account id, no phone, no street address and
+    no unverified certs."""
     certs = seller.certifications if full else certs_valid_on(seller, today_vn())
     view = {
         "id": seller.id,
-        "user_id": seller.user_id,
         "display_name": seller.display_name,
         "status": seller.status,
         "coop": seller.coop,
@@ -79,8 +79,11 @@ def seller_view(seller: Seller, *, full: bool) -> dict[str, Any]:
         "created_at": seller.created_at,
     }
     if full:
+        # Which account is behind a household is for the household and its co-op only.
+        view["user_id"] = seller.user_id
         view["phone"] = seller.phone
         view["address_line"] = seller.address_line
+        view["payout_account"] = seller.payout_account
     return view
 
 
@@ -115,6 +118,11 @@ def update_seller(seller: Seller, changes: dict[str, Any]) -> Seller:
         changes.get("province_code", seller.province_code),
         changes.get("ward_code", seller.ward_code),
     )
+    if "payout_account" in changes:
+        account = changes.pop("payout_account") or {}
+        seller.payout_bank_bin = account.get("bank_bin")
+        seller.payout_account_no = account.get("account_no")
+        seller.payout_account_name = account.get("account_name")
     for name, value in changes.items():
         setattr(seller, name, value)
     db.session.flush()
@@ -153,7 +161,15 @@ def submit(seller: Seller, actor: User) -> Seller:
 def moderate(seller: Seller, action: str, actor: User, reason: str | None = None) -> Seller:
     if not can_moderate(actor, seller.coop_id):
         raise Forbidden("Only an admin of this household's co-op can do this.")
+    forbid_own_household(actor, seller)
     return transition(seller, action, actor, reason)
+
+
+def forbid_own_household(actor: User, seller: Seller) -> None:
+    """Separation of duties: nobody moderates their own household, listings or certificates;
+    another admin of the co-op or a platform admin does."""
+    if is_owner(actor, seller):
+        raise Forbidden("You cannot moderate your own household: another admin of the co-op does.")
 
 
 def add_certification(seller: Seller, actor: User, **fields: Any) -> Certification:
@@ -183,6 +199,7 @@ def verify_certification(seller: Seller, cert_id: int, actor: User) -> Certifica
         raise NotFound("No such certification.")
     if not can_moderate(actor, seller.coop_id):
         raise Forbidden("Only an admin of this household's co-op verifies certifications.")
+    forbid_own_household(actor, seller)
     if cert.verified_at is not None:
         raise InvalidTransition("This certification is already verified.")
     return mark_verified(seller, cert, actor)
@@ -232,6 +249,7 @@ def register_household(
     _check_place(fields["province_code"], fields["ward_code"])
     ensure_unique_contact(email, fields["phone"])
     user = register_user(full_name=full_name, password=password, phone=fields["phone"], email=email)
+    user.created_by_coop = True
     seller = Seller(user_id=user.id, coop_id=coop.id, status="approved", code=code, **fields)
     db.session.add(seller)
     db.session.flush()
@@ -268,6 +286,8 @@ def households_by_code(codes: Iterable[str]) -> dict[str, Seller]:
 
 
 def new_claim_code(seller: Seller, actor: User):
+    """A fresh claim code (409 when the account is not the co-op's to hand over, see
+    ``auth.services.claimable``)."""
     if not can_moderate(actor, seller.coop_id):
         raise Forbidden("Only an admin of this household's co-op issues claim codes.")
     code, claim = issue_claim_code(seller.user)

@@ -17,7 +17,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, NotFound
 
-from ..errors import AppError, error_response
+from ..errors import AppError, backing_failure, error_response
 from ..notifications import services as notifications
 from . import (  # noqa: F401  (routes)
     accounts,
@@ -25,6 +25,7 @@ from . import (  # noqa: F401  (routes)
     coop_reports,
     household,
     household_orders,
+    money,
     notifications_page,
     profile,
     search_page,
@@ -124,6 +125,7 @@ def error_page(status: int, message: str):
         405: gettext("This action is not allowed here"),
         409: gettext("This conflicts with the current state"),
         413: gettext("This request is too large"),
+        414: gettext("This address is too long"),
         422: gettext("Some fields are invalid"),
         429: gettext("Too many requests"),
         500: gettext("Something went wrong on our side"),
@@ -171,5 +173,13 @@ def http_error_page(exc: HTTPException):
 
 @bp.errorhandler(Exception)
 def unexpected_error_page(exc: Exception):
+    known = backing_failure(exc)
+    if known is not None:  # as the API: the database went away (503), refused a value (422)…
+        status = known[0]
+        messages = {
+            503: gettext("The service is unavailable for a moment; please retry shortly."),
+            409: gettext("Someone changed this at the same time; reload the page and retry."),
+        }
+        return error_page(status, messages.get(status, gettext("Please try again.")))
     log.exception("unhandled error on a page (request %s)", g.get("request_id"))
     return error_page(500, gettext("Quote the request id below if you report it."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from ..auth import login_limit
 from ..auth import services as auth
 from ..auth.schemas import ClaimSchema, LoginSchema, RegisterSchema
 from ..errors import AppError, Conflict, InvalidCredentials, ValidationError
@@ -13,10 +14,6 @@ from .blueprint import bp
 from .forms import load_form, service_errors
 from .i18n import error_text
 from .session import end_session, safe_next, start_session
-
-
-def _login_key() -> str:
-    return "page-login:" + auth.normalise_login(request.form.get("login", ""))[:254]
 
 
 def _home_of(user) -> str:
@@ -28,7 +25,6 @@ def _home_of(user) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", key_func=_login_key, methods=["POST"])
 @limiter.limit("300 per minute", methods=["POST"])
 def login():
     """Log in with an email or a phone number in any common Vietnamese form."""
@@ -37,6 +33,7 @@ def login():
     if request.method == "POST":
         data, errors = load_form(LoginSchema(), request.form)
         if data is not None:
+            login_limit.count_attempt(data["login"])  # one limit with the API's, per account
             try:
                 user = auth.check_login(data["login"], data["password"])
             except InvalidCredentials as exc:

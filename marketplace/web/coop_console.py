@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from ..auth.models import User
+from ..auth.services import claimable
 from ..catalogue import services as catalogue
 from ..catalogue.models import PRODUCT_STATUSES
 from ..coops.models import Coop
@@ -19,9 +20,9 @@ from ..sellers import services as sellers
 from ..sellers.schemas import SELLER_STATUSES, AssistedOnboardingSchema, ReasonSchema
 from .actions import perform
 from .blueprint import bp
-from .forms import load_form, service_errors
+from .forms import ascii_int, load_form, service_errors
 from .i18n import error_text
-from .session import login_required, page_user
+from .session import login_required, page_user, safe_next
 from .storefront import page_number
 
 PER_PAGE = 50
@@ -120,7 +121,7 @@ def _reason_or_flash(required: bool):
 
 def _back(default: str) -> str:
     """Back to the console page the form was on (only pages of this site)."""
-    target = request.form.get("back", "")
+    target = safe_next(request.form.get("back", ""), default)
     return target if target.startswith("/coop/") and "//" not in target else default
 
 
@@ -157,6 +158,7 @@ def coop_household(coop_id: int, seller_id: int):
         coop=coop,
         s=sellers.seller_view(seller, full=True),
         listings=[catalogue.product_view(p) for p in listings["items"]],
+        claimable=claimable(seller.user),
     )
 
 
@@ -189,10 +191,8 @@ def onboard(coop_id: int):
 
 
 def _int_or(value, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    number = ascii_int(value)
+    return default if number is None else number
 
 
 def _slip(coop, seller, code, claim):

@@ -16,16 +16,26 @@ from werkzeug.datastructures import MultiDict
 from ..errors import ValidationError
 from ..fields import StrictInteger
 
-_INTEGER = re.compile(r"^-?\d{1,18}$")
+# ASCII digits only: "²" and "٣" are not numbers here (str.isdigit() and \d would take them).
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
 # "45.000" and "1.250.000" as Vietnamese write prices.
-_GROUPED = re.compile(r"^\d{1,3}(?:[.\s]\d{3})+$")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:[. ][0-9]{3})+")
 
 
 def _to_integer(text: str) -> Any:
     compact = text.strip()
-    if _GROUPED.match(compact):
-        compact = re.sub(r"[.\s]", "", compact)
-    return int(compact) if _INTEGER.match(compact) else compact
+    if _GROUPED.fullmatch(compact):
+        compact = re.sub(r"[. ]", "", compact)
+    return int(compact) if _INTEGER.fullmatch(compact) else compact
+
+
+def ascii_int(value: Any, max_digits: int = 9) -> int | None:
+    """A non-negative integer written with ASCII digits (at most ``max_digits``), else None:
+    ``str.isdigit()`` also accepts "²" (which int() then refuses) and "٣" (which it reads as 3)."""
+    text = str(value if value is not None else "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > max_digits:
+        return None
+    return int(text)
 
 
 def form_data(schema: Schema, form: MultiDict, *, blank_is_none: bool = False) -> dict[str, Any]:

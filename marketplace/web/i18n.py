@@ -141,7 +141,11 @@ SELLER_ORDER_LABELS = {
     "delivered": N_("Delivered"),
     "cancelled": N_("Cancelled"),
 }
-PAYMENT_LABELS = {"cod": N_("Cash on delivery"), "card": N_("Card")}
+PAYMENT_LABELS = {
+    "cod": N_("Cash on delivery"),
+    "card": N_("Card"),
+    "bank_transfer": N_("Bank transfer (VietQR)"),
+}
 PAYMENT_STATUS_LABELS = {
     "pending": N_("Pending"),
     "requires_action": N_("Your bank asks for a confirmation"),
@@ -162,8 +166,19 @@ REPORT_LABELS = {
     "failed": N_("Failed"),
     "sales_by_household": N_("Sales by household"),
 }
+LEDGER_LABELS = {
+    "sale": N_("Sale"),
+    "commission": N_("Commission"),
+    "refund": N_("Refund"),
+    "payout": N_("Payout"),
+    "adjustment": N_("Adjustment"),
+}
+PAYOUT_LABELS = {"open": N_("Open"), "paid": N_("Paid"), "held": N_("To transfer")}
+
 LABELS = {
     "report": REPORT_LABELS,
+    "ledger": LEDGER_LABELS,
+    "payout": PAYOUT_LABELS,
     "status": STATUS_LABELS,
     "scheme": SCHEME_LABELS,
     "audit": AUDIT_LABELS,
@@ -218,6 +233,7 @@ CODE_MESSAGES = {
     "payments_unavailable": N_("Card payments are not available."),
 }
 SERVICE_MESSAGES = (
+    N_("Bank transfer is not available."),
     N_("This claim code is unknown, already used or expired."),
     N_("Only an approved household can list products."),
     N_("This certification is already verified."),

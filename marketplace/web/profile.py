@@ -13,7 +13,7 @@ from ..sellers import services as sellers
 from ..sellers.schemas import SellerCreateSchema, SellerUpdateSchema
 from .actions import perform
 from .blueprint import bp
-from .forms import load_form, service_errors
+from .forms import ascii_int, load_form, service_errors
 from .i18n import error_text
 from .session import login_required, page_user
 
@@ -87,5 +87,4 @@ def submit_profile():
 
 
 def _int_or_none(value) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 7 else None
+    return ascii_int(value, max_digits=6)

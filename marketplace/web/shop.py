@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from marshmallow import ValidationError as SchemaError
 
@@ -18,10 +18,11 @@ from ..orders import services as orders
 from ..orders.models import ORDER_STATUSES
 from ..orders.routes import place_order_once
 from ..orders.schemas import MAX_ITEMS, MAX_QUANTITY, OrderCreateSchema
+from ..payments import bank_transfer
 from ..places import all_provinces, wards_of
 from .actions import perform
 from .blueprint import bp
-from .forms import form_data
+from .forms import ascii_int, form_data
 from .i18n import error_text, vnd
 from .session import login_required, page_user
 from .storefront import page_number
@@ -45,7 +46,7 @@ def cart_quantities() -> dict[int, int]:
         return {}
     cart: dict[int, int] = {}
     for key, value in raw.items():
-        if str(key).isdigit() and isinstance(value, int) and 0 < value <= MAX_QUANTITY:
+        if ascii_int(key, 10) is not None and isinstance(value, int) and 0 < value <= MAX_QUANTITY:
             cart[int(key)] = value
     return cart
 
@@ -72,11 +73,8 @@ def cart_lines() -> tuple[list[dict[str, Any]], int]:
 
 
 def _quantity(text: str | None) -> int | None:
-    text = (text or "").strip()
-    if not text.isdigit() or len(text) > 7:
-        return None
-    value = int(text)
-    return value if 0 <= value <= MAX_QUANTITY else None
+    value = ascii_int(text, 7)
+    return value if value is not None and value <= MAX_QUANTITY else None
 
 
 @bp.route("/cart")
@@ -116,7 +114,7 @@ def update_cart(product_id: int):
 
 def _product_id() -> int:
     text = request.form.get("product_id", "")
-    if not text.isdigit() or len(text) > 10:
+    if ascii_int(text, 10) is None:
         raise NotFound("No such product.")
     return int(text)
 
@@ -215,6 +213,7 @@ def checkout():
         provinces=all_provinces(),
         wards=wards_of(province) if province else [],
         cards=TEST_CARDS,
+        bank_transfer=bank_transfer.available(),
         idempotency_key=request.form.get("idempotency_key") or uuid.uuid4().hex,
     ), (422 if errors else 200)
 
@@ -266,7 +265,7 @@ def _shortage_text(exc: InsufficientStock, lines) -> str:
 
 def _int_or_none(value) -> int | None:
     text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 7 else None
+    return ascii_int(text, 6)
 
 
 # ---- my orders ----------------------------------------------------------------------------
@@ -289,7 +288,46 @@ def order_page(order_id: int):
     """One order: its parts per household, their statuses, payment and delivery address."""
     user = page_user()
     order = orders.show_order(user, order_id)
-    return render_template("web/order.html", o=order, is_buyer=order.buyer_id == user.id)
+    is_buyer = order.buyer_id == user.id
+    return render_template(
+        "web/order.html", o=order, is_buyer=is_buyer, bank=_bank_box(order) if is_buyer else None
+    )
+
+
+@bp.route("/orders/<int:order_id>/payment")
+@login_required
+def order_payment(order_id: int):
+    """The bank-transfer box of the buyer's order, polled by the order page (htmx) until the
+    money arrives; then the page is reloaded to show the order paid."""
+    user = page_user()
+    order = orders.show_order(user, order_id)
+    if order.buyer_id != user.id or order.payment_method != "bank_transfer":
+        raise NotFound("No such order.")
+    response = make_response(
+        render_template("web/_bank_transfer.html", o=order, bank=_bank_box(order))
+    )
+    if order.status != "awaiting_payment":
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+def _bank_box(order) -> dict[str, Any] | None:
+    """What the buyer needs to pay by bank transfer: the code, the account, the amount due and
+    the reference; None for other payment methods."""
+    if order.payment_method != "bank_transfer":
+        return None
+    payment = order.payment
+    payload = bank_transfer.qr_payload(payment)
+    return {
+        "account": bank_transfer.receiving_account(),
+        "qr_svg": bank_transfer.qr_svg_inline(payload, f"VietQR {order.number}")
+        if payload
+        else None,
+        "due": bank_transfer.outstanding_vnd(payment),
+        "received": payment.amount_received_vnd,
+        "reference": payment.reference,
+        "waiting": order.status == "awaiting_payment",
+    }
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])

@@ -11,6 +11,7 @@ from ..http import PageArgs, paginate
 from ..places import all_provinces, wards_of
 from ..sellers import services as sellers
 from .blueprint import bp
+from .forms import ascii_int
 from .session import page_user
 
 HOME_COUNT = 12
@@ -90,6 +91,6 @@ def household_page(seller_id: int):
 def ward_options():
     """The wards of a province as <option>s: the ward picker reloads them when the province
     changes (a button does the same without JavaScript)."""
-    code = request.args.get("province_code", "")
-    wards = wards_of(int(code)) if code.isdigit() and len(code) < 6 else []
+    code = ascii_int(request.args.get("province_code"), max_digits=5)
+    wards = wards_of(code) if code is not None else []
     return render_template("web/_ward_options.html", wards=wards, selected=None)

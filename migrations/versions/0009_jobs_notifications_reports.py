@@ -1,14 +1,14 @@
 """jobs: the notification outbox, co-op reports, and each user's language
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0014
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Money to households: commission, the append-only ledger, balances, COD remittance, payouts."""
