@@ -626,6 +626,18 @@ def bench_size(size: int, args, results: dict) -> None:
                 print(f"  {name}: {sizes}", flush=True)
 
 
+def jobs_figures() -> dict:
+    """bench/jobs_bench.py in its own process (its memory is the worker's): outbox throughput to
+    a local gateway and sales_by_household over 100,000 orders."""
+    out = Path(tempfile.mkdtemp()) / "jobs.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "jobs_bench.py"), "--json", str(out)], cwd=ROOT, timeout=1800
+    )
+    if done.returncode != 0 or not out.exists():
+        return {"error": f"jobs_bench.py exited {done.returncode}"}
+    return json.loads(out.read_text())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -667,6 +679,7 @@ def main() -> int:
     }
     for size in (int(s) for s in args.sizes.split(",")):
         bench_size(size, args, results)
+    results["jobs"] = jobs_figures()
     results["timings"]["bench_total_s"] = round(time.perf_counter() - started, 1)
     print("\ntimings:", json.dumps(results["timings"], indent=2))
     if "last_units" in results:

@@ -18,6 +18,7 @@ from .config import build_config
 from .errors import ErrorSchema, UriTooLong, register_error_handlers
 from .extensions import api, db, limiter, migrate
 from .http import IdConverter, id_param_schema
+from .jobs import queue as jobs
 from .web import init_web
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -52,6 +53,7 @@ def create_app(config: Mapping | None = None, instance_path: str | None = None) 
     migrate.init_app(app, db, directory=_migrations_dir())
     limiter.init_app(app)
     search.init_app(app)
+    jobs.init_app(app)
     # After search: its index is written after commit, before the catalogue generation moves on.
     response_cache.init_app(app)
     api.ERROR_SCHEMA = ErrorSchema
@@ -87,8 +89,10 @@ def _register_blueprints(app: Flask) -> None:
     from .delivery.routes import blp as delivery_blp
     from .health import blp as health_blp
     from .money.routes import blp as money_blp
+    from .notifications.routes import blp as notifications_blp
     from .orders.routes import blp as orders_blp
     from .payments.routes import blp as payments_blp
+    from .reports.routes import blp as reports_blp
     from .search.routes import blp as search_blp
     from .sellers.routes import blp as sellers_blp
 
@@ -101,6 +105,8 @@ def _register_blueprints(app: Flask) -> None:
         orders_blp,
         delivery_blp,
         payments_blp,
+        notifications_blp,
+        reports_blp,
         money_blp,
         health_blp,
     ):
@@ -110,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .audit.cli import audit_cli
     from .auth.cli import users_cli
+    from .jobs.cli import jobs_cli
     from .orders.cli import orders_cli
     from .search.cli import search_cli
     from .seed.cli import seed_cli
@@ -119,6 +126,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(orders_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(jobs_cli)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -117,6 +117,13 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
 
+    jobs_url = env.get("JOBS_URL") or None
+    jobs_file = str(instance / "jobs.sqlite3")
+    if jobs_url is not None and jobs_url.startswith("sqlite:///"):
+        jobs_file, jobs_url = jobs_url[len("sqlite:///") :], None  # the embedded queue, elsewhere
+    elif jobs_url is not None and not jobs_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("JOBS_URL must be a redis:// or sqlite:/// URL (unset: embedded)")
+
     return {
         "MARKETPLACE_ENV": marketplace_env,
         "TESTING": marketplace_env == "testing",
@@ -144,6 +151,15 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         # Refused COD deliveries in 90 days after which a buyer must pay before delivery.
         "COD_REFUSAL_LIMIT": _int(env, "COD_REFUSAL_LIMIT", 2),
         "PORT": _int(env, "PORT", 8000),
+        # The job queue: Redis when JOBS_URL is set, else an SQLite file of its own (no server).
+        "JOBS_URL": jobs_url,
+        "JOBS_SQLITE_FILE": jobs_file,
+        # Notification channels: each one is off while its variable is unset.
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "SMS_API_URL": env.get("SMS_API_URL") or None,
+        "SMS_API_KEY": env.get("SMS_API_KEY") or None,
+        "ZALO_ZNS_URL": env.get("ZALO_ZNS_URL") or None,
+        "ZALO_ACCESS_TOKEN": env.get("ZALO_ACCESS_TOKEN") or None,
         # Fixed settings (not environment variables).
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # (connect, read) seconds for each call to the payment provider (then retried).
@@ -152,6 +168,9 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         # werkzeug's scrypt at its default cost; the test suite lowers it to stay fast.
         "PASSWORD_HASH_METHOD": "scrypt",
         "CLAIM_CODE_TTL_HOURS": 24 * 7,
+        # How often the worker looks for notifications to send, and how long one send may take.
+        "NOTIFICATIONS_POLL_SECONDS": 1.0,
+        "NOTIFICATIONS_SEND_TIMEOUT_SECONDS": 10.0,
         # `flask seed` writes the claim codes of the households it creates here (mode 0600).
         "SEED_CLAIM_CODES_FILE": str(instance / "claim_codes.csv"),
         "JSON_SORT_KEYS": False,

@@ -1,6 +1,6 @@
 """`make run`: migrate, load the seed data and the demo accounts, build the search index, start
-localstripe on 127.0.0.1 (unless STRIPE_API_BASE is set), and serve the app with gunicorn on
-127.0.0.1:$PORT.
+localstripe on 127.0.0.1 (unless STRIPE_API_BASE is set), the job worker (`flask jobs worker`),
+and serve the app with gunicorn on 127.0.0.1:$PORT.
 
 Ctrl-C stops everything this started.
 
@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
     localstripe = None
     server = None
+    worker = None
     try:
         print("→ Migrating the database …", flush=True)
         _must(_flask(env, "db", "upgrade"), "flask db upgrade")
@@ -135,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
             env.setdefault("STRIPE_SECRET_KEY", DEMO_STRIPE_SECRET_KEY)
             env.setdefault("STRIPE_WEBHOOK_SECRET", DEMO_STRIPE_WEBHOOK_SECRET)
             print(f"→ localstripe on {stripe_url} (pid {localstripe.pid})", flush=True)
+        worker = subprocess.Popen(
+            [str(BIN / "flask"), "--app", "wsgi", "jobs", "worker"], cwd=ROOT, env=env
+        )
+        print(f"→ job worker (pid {worker.pid})", flush=True)
         server = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env
         )
@@ -151,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         # gunicorn stops gracefully on SIGINT (it may have got Ctrl-C from the terminal too).
         _stop(server, signal.SIGINT)
+        # The worker finishes the jobs in hand on SIGINT (a report being written, a send).
+        _stop(worker, signal.SIGINT)
         _stop(localstripe, signal.SIGTERM)
 
 

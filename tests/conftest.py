@@ -21,7 +21,7 @@ from flask_migrate import upgrade
 from marketplace import create_app
 from marketplace.extensions import db, limiter
 
-pytest_plugins = ["tests.payments_fixtures"]
+pytest_plugins = ["tests.payments_fixtures", "tests.gateways"]
 
 TEST_DB = os.environ.get("TEST_DB", "sqlite")
 PG_SERVER_URL = os.environ.get(
@@ -63,6 +63,8 @@ def base_config(database_url: str, index_dir) -> dict[str, Any]:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SEARCH_INDEX_DIR": str(index_dir),
+        # The job queue's own SQLite file, beside the test's index (never the dev instance/).
+        "JOBS_SQLITE_FILE": str(index_dir.parent / "jobs.sqlite3"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "SECRET_KEY": "test-secret",
         # Cheap scrypt parameters: the suite hashes hundreds of passwords.

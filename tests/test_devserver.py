@@ -43,7 +43,7 @@ def _refused(url: str) -> bool:
     return False
 
 
-def test_make_run_serves_the_demo_with_localstripe_and_ctrl_c_stops_both(tmp_path):
+def test_make_run_serves_the_demo_with_localstripe_and_a_worker_and_ctrl_c_stops_all(tmp_path):
     port = _free_port()
     env = {
         **os.environ,
@@ -55,6 +55,7 @@ def test_make_run_serves_the_demo_with_localstripe_and_ctrl_c_stops_both(tmp_pat
         "PYTHONUNBUFFERED": "1",
         "MARKETPLACE_ENV": "development",
     }
+    env.pop("JOBS_URL", None)
     for name in ("STRIPE_API_BASE", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
         env.pop(name, None)
     (tmp_path / "seed").mkdir()
@@ -89,7 +90,10 @@ def test_make_run_serves_the_demo_with_localstripe_and_ctrl_c_stops_both(tmp_pat
         output = "".join(seen)
         served = re.search(r"Serving on (http://127\.0\.0\.1:\d+)  \(pid (\d+)", output)
         stripe = re.search(r"localstripe on (http://127\.0\.0\.1:\d+) \(pid (\d+)\)", output)
-        assert served and stripe, output
+        worker = re.search(r"job worker \(pid (\d+)\)", output)
+        assert served and stripe and worker, output
+        worker_pid = int(worker.group(1))
+        assert not _gone(worker_pid)
         app_url, gunicorn_pid = served.group(1), int(served.group(2))
         stripe_url, stripe_pid = stripe.group(1), int(stripe.group(2))
         assert app_url == f"http://127.0.0.1:{port}"
@@ -113,7 +117,7 @@ def test_make_run_serves_the_demo_with_localstripe_and_ctrl_c_stops_both(tmp_pat
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
-        assert _gone(gunicorn_pid) and _gone(stripe_pid)
+        assert _gone(gunicorn_pid) and _gone(stripe_pid) and _gone(worker_pid)
         assert _refused(f"{app_url}/healthz") and _refused(f"{stripe_url}/v1/payment_intents")
     finally:
         if process.poll() is None:

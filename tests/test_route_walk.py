@@ -29,6 +29,9 @@ PUBLIC = {
     ("POST", "/api/v1/auth/tokens"),
     ("DELETE", "/api/v1/auth/tokens/current"),  # one's own token
     ("GET", "/api/v1/me"),
+    ("PATCH", "/api/v1/me"),  # one's own language
+    ("GET", "/api/v1/me/notifications"),  # one's own feed
+    ("POST", "/api/v1/me/notifications/read"),  # only one's own are marked
     ("POST", "/api/v1/sellers"),  # one's own profile
     ("GET", "/api/v1/categories"),
     ("GET", "/api/v1/products"),
@@ -108,6 +111,14 @@ def _bodies(w) -> dict[tuple[str, str], dict]:
             },
             "payment_method": "cod",
         },
+        ("PATCH", "/api/v1/me"): {"locale": "en"},
+        ("POST", "/api/v1/me/notifications/read"): {"ids": [w["notification_id"]]},
+        ("POST", "/api/v1/coops/<int:coop_id>/reports"): {
+            "kind": "sales_by_household",
+            "from": "2026-01-01",
+            "to": "2026-12-31",
+            "format": "csv",
+        },
         ("POST", "/api/v1/orders/<int:order_id>/cancel"): {"reason": "Lạ"},
         ("POST", "/api/v1/payments/bank-refunds/<int:refund_id>/refunded"): {"reference": "FT1"},
         ("POST", "/api/v1/payments/bank-transfer/webhook"): {
@@ -181,7 +192,14 @@ def victim(app, api):
     method = world.coop_admin.api.post(
         f"/coops/{world.coop['id']}/delivery-methods", DELIVERY_METHOD
     ).get_json()
+    report = world.coop_admin.api.post(
+        f"/coops/{world.coop['id']}/reports",
+        {"kind": "sales_by_household", "from": "2026-01-01", "to": "2026-12-31", "format": "csv"},
+    ).get_json()
+    feed = world.household.api.get("/me/notifications").get_json()
     ids = {
+        "report_id": report["id"],
+        "notification_id": feed["items"][0]["id"],
         "method_id": method["id"],
         "product_id": product["id"],
         "coop_id": world.coop["id"],
@@ -221,6 +239,7 @@ def _snapshot(world, product_id, order_id) -> dict:
         "delivery_methods": world.coop_admin.api.get(
             f"/coops/{world.coop['id']}/delivery-methods"
         ).get_json(),
+        "household_unread": owner.get("/me/notifications").get_json()["unread_count"],
     }
 
 

@@ -39,6 +39,8 @@ ANYONE_LOGGED_IN = {
     ("GET", "/checkout"),
     ("POST", "/checkout"),
     ("GET", "/orders"),
+    ("GET", "/notifications"),  # one's own
+    ("POST", "/notifications/read"),  # marks only one's own read
     ("GET", "/dashboard"),  # sends a person without a household to start one
     ("GET", "/dashboard/profile"),
     ("POST", "/dashboard/profile"),  # creates one's own seller profile
@@ -51,6 +53,8 @@ OWN = {
     ("GET", "/dashboard/certifications"),
     ("POST", "/dashboard/certifications"),
     ("GET", "/dashboard/orders"),
+    ("GET", "/dashboard/money"),  # one's own balance and ledger
+    ("POST", "/dashboard/money"),  # one's own bank account
 }
 
 
@@ -75,6 +79,13 @@ def _forms(ids) -> dict[tuple[str, str], dict]:
         "origin_province_code": "31",
     }
     return {
+        ("POST", "/dashboard/money"): {
+            "bank_bin": "970436",
+            "account_no": "0123456789",
+            "account_name": "Người Lạ",
+        },
+        ("POST", "/admin/payouts"): {},
+        ("POST", "/admin/payouts/<int:batch_id>/items/<int:item_id>/paid"): {"reference": "FT"},
         ("POST", "/login"): {"login": "nobody@example.vn", "password": "x" * 12},
         ("POST", "/register"): {"email": "", "full_name": "", "password": ""},
         ("POST", "/claim"): {"code": "AAAAA-BBBBB", "password": "x" * 12},
@@ -105,6 +116,12 @@ def _forms(ids) -> dict[tuple[str, str], dict]:
             "payment_method": "cod",
         },
         ("POST", "/orders/<int:order_id>/cancel"): {"reason": "Lạ"},
+        ("POST", "/notifications/read"): {"id": str(ids["notification_id"])},
+        ("POST", "/coop/<int:coop_id>/reports"): {
+            "from": "2026-01-01",
+            "to": "2026-12-31",
+            "format": "csv",
+        },
         ("POST", "/dashboard/orders/<int:seller_order_id>/ship"): {"carrier": "Lạ"},
         ("POST", "/dashboard/orders/<int:seller_order_id>/cancel"): {"reason": "Lạ"},
         ("POST", "/dashboard/orders/<int:seller_order_id>/refused"): {"reason": "Lạ"},
@@ -181,7 +198,15 @@ def victim(app, api):
             "cold_chain": True,
         },
     ).get_json()
+    report = world.coop_admin.api.post(
+        f"/coops/{world.coop['id']}/reports",
+        {"kind": "sales_by_household", "from": "2026-01-01", "to": "2026-12-31", "format": "csv"},
+    ).get_json()
     ids = {
+        "report_id": report["id"],
+        "notification_id": world.household.api.get("/me/notifications").get_json()["items"][0][
+            "id"
+        ],
         "method_id": method["id"],
         "order_id": order["id"],
         "seller_order_id": order["seller_orders"][0]["id"],
@@ -189,6 +214,9 @@ def victim(app, api):
         "coop_id": world.coop["id"],
         "seller_id": world.household.seller["id"],
         "cert_id": cert["id"],
+        # payouts are the platform admin's: every stranger is refused before any look-up
+        "batch_id": world.admin.api.post("/payouts", {}).get_json()["id"],
+        "item_id": 1,
     }
     return world, ids
 
@@ -204,6 +232,8 @@ def _snapshot(world, ids) -> dict:
         # Drafts are people's own new profiles (anyone may apply to a co-op); not these:
         "order": owner.get(f"/orders/{ids['order_id']}").get_json(),
         "delivery_methods": admin.get(f"/coops/{ids['coop_id']}/delivery-methods").get_json(),
+        "unread": owner.get("/me/notifications").get_json()["unread_count"],
+        "reports": world.coop_admin.api.get(f"/reports/{ids['report_id']}").get_json(),
         "approved": admin.get(f"/coops/{ids['coop_id']}/sellers?status=approved").get_json()[
             "total"
         ],

@@ -18,6 +18,8 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(200))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language of the pages and of the notifications sent to this person: vi or en.
+    locale: Mapped[str] = mapped_column(String(2), default="vi", server_default="vi")
     # Made by its co-op (assisted onboarding, the seed): only such an account, and only while it
     # has no password, can be claimed with a claim code. Self-registered accounts never can.
     created_by_coop: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -3,7 +3,14 @@ from ..extensions import limiter
 from ..http import Blueprint
 from . import login_limit, services
 from .access import current_auth, login_required, require_user
-from .schemas import ClaimSchema, LoginSchema, RegisterSchema, TokenSchema, UserSchema
+from .schemas import (
+    ClaimSchema,
+    LoginSchema,
+    RegisterSchema,
+    TokenSchema,
+    UserSchema,
+    UserUpdateSchema,
+)
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
@@ -68,3 +75,13 @@ def claim(data):
 def me():
     """The caller's account with its roles."""
     return require_user()
+
+
+@blp.route("/me", methods=["PATCH"])
+@blp.arguments(UserUpdateSchema)
+@blp.response(200, UserSchema)
+@blp.errors(400, 401, 422)
+@login_required
+def update_me(data):
+    """Change the caller's settings: `locale` (vi or en), the language of pages and notifications."""
+    return services.set_locale(require_user(), data["locale"])

@@ -11,7 +11,12 @@ class UserSchema(Schema):
     roles = fields.List(fields.String(), required=True)
     coop_ids = fields.List(fields.Integer(), required=True)
     seller_id = fields.Integer(allow_none=True)
+    locale = fields.String(required=True)
     created_at = fields.DateTime(required=True)
+
+
+class UserUpdateSchema(Schema):
+    locale = fields.String(required=True, validate=validate.OneOf(("vi", "en")))
 
 
 class RegisterSchema(Schema):

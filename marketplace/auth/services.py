@@ -135,6 +135,18 @@ def revoke_token(token: AuthToken) -> None:
     db.session.flush()
 
 
+LOCALES = ("vi", "en")
+
+
+def set_locale(user: User, locale: str) -> User:
+    """The language of the user's pages and notifications (`vi` or `en`)."""
+    if locale not in LOCALES:
+        raise ValidationError(details={"locale": [f"Must be one of: {', '.join(LOCALES)}."]})
+    user.locale = locale
+    db.session.flush()
+    return user
+
+
 def create_admin(email: str, password: str, full_name: str = "Platform admin") -> User:
     """Create a platform admin, or promote the account that already has this email."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))

@@ -13,6 +13,7 @@ from ..clock import today_vn
 from ..coops.services import can_moderate, record_audit
 from ..errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError, field_error
 from ..extensions import db
+from ..notifications import services as notifications
 from ..places import check_place, province_name
 from ..search.text import slugify
 from ..sellers.models import Seller
@@ -369,6 +370,7 @@ def transition(user: User, product: Product, action: str, reason: str | None = N
             {"status": product.status, "action": action},
         )
     product.status = new_status
+    notifications.listing_moderated(product, action, reason)
     if action in MODERATION_ACTIONS:
         record_audit(
             coop_id=product.seller.coop_id,

@@ -22,6 +22,14 @@ orders_cli = TransactionalGroup(
 def expire_command() -> None:
     """Release the stock of unpaid card and bank-transfer orders past their TTL (run it every minute;
     reads of an order also do it lazily)."""
+    expired = expire_unpaid_orders()
+    click.echo(f"expired {expired} order{'s' if expired != 1 else ''}")
+
+
+def expire_unpaid_orders() -> int:
+    """Expire every overdue unpaid order, one short transaction each (an order another process
+    holds or has expired already is skipped), then cancel their PaymentIntents. `flask orders
+    expire` and the job worker's minute sweep."""
     expired = 0
     to_cancel: list[tuple[int, str]] = []
     for order_id in services.overdue_order_ids():
@@ -33,7 +41,7 @@ def expire_command() -> None:
                 if payment.provider_id:
                     to_cancel.append((payment.id, payment.provider_id))
     _cancel_intents(to_cancel)
-    click.echo(f"expired {expired} order{'s' if expired != 1 else ''}")
+    return expired
 
 
 def _cancel_intents(intents: list[tuple[int, str]]) -> None:

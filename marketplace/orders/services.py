@@ -37,6 +37,8 @@ from ..errors import (
 from ..extensions import db
 from ..http import paginate
 from ..money import services as money
+from ..notifications import events
+from ..notifications import services as notifications
 from ..payments import bank_transfer
 from ..payments import services as payments
 from ..payments.models import PAYMENTS, Payment
@@ -242,6 +244,8 @@ def place_order(
     stock.reserve_stock(
         quantities, reason=f"Order {order.number}", order_id=order.id, locked=products
     )
+    if not card:
+        notifications.seller_orders_placed(order.seller_orders)
     return order
 
 
@@ -324,6 +328,8 @@ def mark_paid(order: Order) -> None:
     now = utcnow()
     for seller_order in order.seller_orders:
         SELLER_ORDERS.move(seller_order, "confirm", **ship_clock(seller_order, now))
+    notifications.seller_orders_placed(order.seller_orders)
+    notifications.payment_received(order)
 
 
 def _close_unpaid(order: Order, action: str, why: str) -> None:
@@ -629,6 +635,10 @@ def cancel_order(user: User, order: Order, reason: str | None = None) -> Order:
     ORDERS.move(order, "cancel")
     open_parts = [so for so in order.seller_orders if so.status != "cancelled"]
     _cancel_parts(order, open_parts, reason or "Cancelled by the buyer")
+    for seller_order in open_parts:
+        notifications.seller_order_changed(
+            seller_order, events.SELLER_ORDER_CANCELLED, reason=reason
+        )
     payment = order.payment
     if payment.method == "cod":
         PAYMENTS.move(payment, "cancel")
@@ -678,6 +688,9 @@ def ship(user: User, seller_order: SellerOrder, carrier=None, tracking_number=No
         tracking_number=tracking_number or None,
         shipped_at=utcnow(),
     )
+    notifications.seller_order_changed(
+        seller_order, events.SELLER_ORDER_SHIPPED, carrier=carrier, tracking_number=tracking_number
+    )
     db.session.flush()
     return seller_order
 
@@ -686,6 +699,7 @@ def deliver(user: User, seller_order: SellerOrder) -> SellerOrder:
     """Delivered (cash collected for COD); the last delivery completes the order."""
     order = _own_part(user, seller_order)
     SELLER_ORDERS.move(seller_order, "deliver", delivered_at=utcnow())
+    notifications.seller_order_changed(seller_order, events.SELLER_ORDER_DELIVERED)
     if order.payment.method == "cod":
         order.payment.collected_vnd += seller_order.subtotal_vnd + seller_order.shipping_fee_vnd
     money.record_delivery(seller_order)
@@ -711,6 +725,7 @@ def _cancel_part(
             {"status": seller_order.status, "action": action},
         )
     SELLER_ORDERS.move(seller_order, action, cancelled_at=utcnow(), cancel_reason=reason)
+    notifications.seller_order_changed(seller_order, events.SELLER_ORDER_CANCELLED, reason=reason)
     if order.payment.method == "card":
         payments.refund(
             order.payment,

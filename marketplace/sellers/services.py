@@ -16,6 +16,7 @@ from ..coops.models import Coop
 from ..coops.services import can_moderate, get_coop, record_audit
 from ..errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError, field_error
 from ..extensions import db
+from ..notifications import services as notifications
 from ..places import check_place, province_name, ward_name
 from .models import Certification, Seller
 
@@ -137,6 +138,7 @@ def transition(seller: Seller, action: str, actor: User, reason: str | None = No
             {"status": seller.status, "action": action},
         )
     seller.status = new_status
+    notifications.household_moderated(seller, action, reason)
     if action in MODERATION_ACTIONS:
         record_audit(
             coop_id=seller.coop_id,

@@ -18,13 +18,16 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, NotFound
 
 from ..errors import AppError, backing_failure, error_response
+from ..notifications import services as notifications
 from . import (  # noqa: F401  (routes)
     accounts,
     coop_console,
     coop_delivery,
+    coop_reports,
     household,
     household_orders,
     money,
+    notifications_page,
     profile,
     search_page,
     shop,
@@ -101,7 +104,9 @@ def no_shared_caching(response):
 def page_context():
     if request.blueprint != "web":
         return {}
-    return {"me": page_user(), "lang": select_locale()}
+    me = page_user()
+    unread = notifications.unread_count(me) if me is not None else 0
+    return {"me": me, "lang": select_locale(), "unread_notifications": unread}
 
 
 def url_with(**changes) -> str:

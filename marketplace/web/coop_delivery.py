@@ -27,7 +27,8 @@ _NUMBERS = ("base_fee_vnd", "per_kg_fee_vnd", "free_over_vnd", "lead_time_hours"
 
 def _number(text: str) -> Any:
     compact = text.strip().replace(".", "").replace(" ", "")
-    return int(compact) if compact.lstrip("-").isdigit() and len(compact) < 16 else text
+    digits = compact.lstrip("-")
+    return int(compact) if digits.isascii() and digits.isdigit() and len(compact) < 16 else text
 
 
 def _body(form) -> dict[str, Any]:

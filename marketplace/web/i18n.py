@@ -9,6 +9,7 @@ from flask import request, session
 from flask_babel import format_date, format_datetime, get_locale, gettext
 
 from ..errors import AppError
+from .session import page_user
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
@@ -20,13 +21,18 @@ def N_(message: str) -> str:
 
 
 def select_locale() -> str:
-    """``?lang=en`` (or ``vi``) switches the language and the session remembers the choice."""
+    """``?lang=en`` (or ``vi``) switches the language and the session remembers the choice; a
+    logged-in person's account language (`locale`, also that of their notifications) is used
+    when this browser has not chosen one."""
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         session["lang"] = asked
         return asked
     remembered = session.get("lang")
-    return remembered if remembered in LANGUAGES else DEFAULT_LANGUAGE
+    if remembered in LANGUAGES:
+        return remembered
+    user = page_user() if request.blueprint == "web" else None
+    return user.locale if user is not None and user.locale in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def vnd(amount: int | None) -> str:
@@ -157,6 +163,13 @@ PAYMENT_STATUS_LABELS = {
     "collected": N_("Collected"),
     "cancelled": N_("Cancelled"),
 }
+REPORT_LABELS = {
+    "queued": N_("Queued"),
+    "running": N_("Running"),
+    "done": N_("Ready"),
+    "failed": N_("Failed"),
+    "sales_by_household": N_("Sales by household"),
+}
 LEDGER_LABELS = {
     "sale": N_("Sale"),
     "commission": N_("Commission"),
@@ -167,6 +180,7 @@ LEDGER_LABELS = {
 PAYOUT_LABELS = {"open": N_("Open"), "paid": N_("Paid"), "held": N_("To transfer")}
 
 LABELS = {
+    "report": REPORT_LABELS,
     "ledger": LEDGER_LABELS,
     "payout": PAYOUT_LABELS,
     "status": STATUS_LABELS,

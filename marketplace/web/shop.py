@@ -161,13 +161,9 @@ def _chosen_methods(form) -> dict[int, int]:
     chosen = {}
     for name, value in form.items():
         seller_id, method_id = name.removeprefix("delivery_"), str(value)
-        if (
-            name.startswith("delivery_")
-            and seller_id.isdigit()
-            and method_id.isdigit()
-            and max(len(seller_id), len(method_id)) < 10
-        ):
-            chosen[int(seller_id)] = int(method_id)
+        seller, method = ascii_int(seller_id), ascii_int(method_id)
+        if name.startswith("delivery_") and seller is not None and method is not None:
+            chosen[seller] = method
     return chosen
 
 

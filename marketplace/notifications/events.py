@@ -1,0 +1,304 @@
+"""What can be notified, to whom, and its words in Vietnamese and English.
+
+An event is sent to a buyer or a household (the audience picks the text). Values are formatted
+for people before they are put into a text: amounts `1.250.000 ₫`, times in Vietnam time.
+Optional values (`ship_by`, `reason`, tracking) add a clause only when they are given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..clock import VIETNAM
+
+BUYER = "buyer"
+HOUSEHOLD = "household"
+LOCALES = ("vi", "en")
+DEFAULT_LOCALE = "vi"
+
+# Emitted now.
+SELLER_ORDER_NEW = "seller_order.new"
+SELLER_ORDER_SHIPPED = "seller_order.shipped"
+SELLER_ORDER_DELIVERED = "seller_order.delivered"
+SELLER_ORDER_CANCELLED = "seller_order.cancelled"
+PAYMENT_RECEIVED = "payment.received"
+LISTING_APPROVED = "listing.approved"
+LISTING_REJECTED = "listing.rejected"
+HOUSEHOLD_APPROVED = "household.approved"
+HOUSEHOLD_REJECTED = "household.rejected"
+# For the features that emit them later (texts ready).
+SELLER_ORDER_REFUSED = "seller_order.refused"
+PREORDER_ALLOCATED = "preorder.allocated"
+PREORDER_CUT = "preorder.cut"
+PAYOUT_PAID = "payout.paid"
+SHIP_BY_SOON = "ship_by.soon"
+
+# (event, audience) → locale → (subject, text)
+TEXTS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
+    (SELLER_ORDER_NEW, HOUSEHOLD): {
+        "vi": (
+            "Đơn hàng mới {order_number}",
+            "Nông sản: đơn hàng mới {order_number}: {items}, tổng {subtotal_vnd}.{ship_by_clause}",
+        ),
+        "en": (
+            "New order {order_number}",
+            "Nông sản: new order {order_number}: {items}, total {subtotal_vnd}.{ship_by_clause}",
+        ),
+    },
+    (SELLER_ORDER_SHIPPED, BUYER): {
+        "vi": (
+            "Đơn {order_number} đã được gửi",
+            "Nông sản: {seller_name} đã gửi hàng của đơn {order_number}.{tracking_clause}",
+        ),
+        "en": (
+            "Order {order_number} has shipped",
+            "Nông sản: {seller_name} has shipped your order {order_number}.{tracking_clause}",
+        ),
+    },
+    (SELLER_ORDER_SHIPPED, HOUSEHOLD): {
+        "vi": (
+            "Đã gửi đơn {order_number}",
+            "Nông sản: đơn {order_number} ({subtotal_vnd}) đã được ghi nhận là đã gửi.",
+        ),
+        "en": (
+            "Order {order_number} shipped",
+            "Nông sản: order {order_number} ({subtotal_vnd}) is recorded as shipped.",
+        ),
+    },
+    (SELLER_ORDER_DELIVERED, BUYER): {
+        "vi": (
+            "Đơn {order_number} đã giao",
+            "Nông sản: hàng của {seller_name} trong đơn {order_number} đã được giao. Chúc ngon miệng!",
+        ),
+        "en": (
+            "Order {order_number} delivered",
+            "Nông sản: {seller_name}'s part of order {order_number} has been delivered. Enjoy!",
+        ),
+    },
+    (SELLER_ORDER_DELIVERED, HOUSEHOLD): {
+        "vi": (
+            "Đơn {order_number} đã giao",
+            "Nông sản: đơn {order_number} ({subtotal_vnd}) đã được giao.",
+        ),
+        "en": (
+            "Order {order_number} delivered",
+            "Nông sản: order {order_number} ({subtotal_vnd}) has been delivered.",
+        ),
+    },
+    (SELLER_ORDER_CANCELLED, BUYER): {
+        "vi": (
+            "Đơn {order_number} đã huỷ",
+            "Nông sản: phần hàng của {seller_name} trong đơn {order_number} ({subtotal_vnd}) "
+            "đã bị huỷ.{reason_clause}",
+        ),
+        "en": (
+            "Order {order_number} cancelled",
+            "Nông sản: {seller_name}'s part of order {order_number} ({subtotal_vnd}) "
+            "was cancelled.{reason_clause}",
+        ),
+    },
+    (SELLER_ORDER_CANCELLED, HOUSEHOLD): {
+        "vi": (
+            "Đơn {order_number} đã huỷ",
+            "Nông sản: đơn {order_number} ({subtotal_vnd}) đã bị huỷ; hàng đã được trả về kho."
+            "{reason_clause}",
+        ),
+        "en": (
+            "Order {order_number} cancelled",
+            "Nông sản: order {order_number} ({subtotal_vnd}) was cancelled; its stock is back."
+            "{reason_clause}",
+        ),
+    },
+    (SELLER_ORDER_REFUSED, BUYER): {
+        "vi": (
+            "Đơn {order_number} bị từ chối nhận",
+            "Nông sản: hàng của {seller_name} trong đơn {order_number} đã bị từ chối khi giao."
+            "{reason_clause}",
+        ),
+        "en": (
+            "Order {order_number} refused",
+            "Nông sản: {seller_name}'s part of order {order_number} was refused on delivery."
+            "{reason_clause}",
+        ),
+    },
+    (SELLER_ORDER_REFUSED, HOUSEHOLD): {
+        "vi": (
+            "Đơn {order_number} bị từ chối nhận",
+            "Nông sản: người mua đã từ chối nhận đơn {order_number} ({subtotal_vnd})."
+            "{reason_clause}",
+        ),
+        "en": (
+            "Order {order_number} refused",
+            "Nông sản: the buyer refused order {order_number} ({subtotal_vnd}) on delivery."
+            "{reason_clause}",
+        ),
+    },
+    (PAYMENT_RECEIVED, BUYER): {
+        "vi": (
+            "Đã nhận thanh toán đơn {order_number}",
+            "Nông sản: đã nhận {amount_vnd} cho đơn {order_number}. Cảm ơn bạn!",
+        ),
+        "en": (
+            "Payment received for order {order_number}",
+            "Nông sản: we received {amount_vnd} for order {order_number}. Thank you!",
+        ),
+    },
+    (PREORDER_ALLOCATED, BUYER): {
+        "vi": (
+            "Đặt trước {order_number} đã có hàng",
+            "Nông sản: {seller_name} đã thu hoạch; đơn đặt trước {order_number} được xác nhận "
+            "({subtotal_vnd}).",
+        ),
+        "en": (
+            "Pre-order {order_number} allocated",
+            "Nông sản: {seller_name} has harvested; pre-order {order_number} is confirmed "
+            "({subtotal_vnd}).",
+        ),
+    },
+    (PREORDER_CUT, BUYER): {
+        "vi": (
+            "Đặt trước {order_number} không đủ hàng",
+            "Nông sản: vụ thu hoạch của {seller_name} không đủ cho đơn đặt trước {order_number}; "
+            "tiền cọc {refunded_vnd} được hoàn lại.",
+        ),
+        "en": (
+            "Pre-order {order_number} cut",
+            "Nông sản: {seller_name}'s harvest fell short for pre-order {order_number}; "
+            "{refunded_vnd} of the deposit is refunded.",
+        ),
+    },
+    (LISTING_APPROVED, HOUSEHOLD): {
+        "vi": (
+            "Sản phẩm đã được duyệt",
+            "Nông sản: sản phẩm “{product_name}” đã được duyệt và đang được bán.",
+        ),
+        "en": (
+            "Listing approved",
+            "Nông sản: your listing “{product_name}” is approved and on sale.",
+        ),
+    },
+    (LISTING_REJECTED, HOUSEHOLD): {
+        "vi": (
+            "Sản phẩm bị từ chối",
+            "Nông sản: sản phẩm “{product_name}” chưa được duyệt.{reason_clause}",
+        ),
+        "en": (
+            "Listing rejected",
+            "Nông sản: your listing “{product_name}” was rejected.{reason_clause}",
+        ),
+    },
+    (HOUSEHOLD_APPROVED, HOUSEHOLD): {
+        "vi": (
+            "Hồ sơ đã được duyệt",
+            "Nông sản: hồ sơ “{display_name}” đã được hợp tác xã duyệt; bạn có thể đăng bán.",
+        ),
+        "en": (
+            "Household approved",
+            "Nông sản: “{display_name}” is approved by its co-op; you can list produce now.",
+        ),
+    },
+    (HOUSEHOLD_REJECTED, HOUSEHOLD): {
+        "vi": (
+            "Hồ sơ chưa được duyệt",
+            "Nông sản: hồ sơ “{display_name}” chưa được hợp tác xã duyệt.{reason_clause}",
+        ),
+        "en": (
+            "Household rejected",
+            "Nông sản: the co-op rejected “{display_name}”.{reason_clause}",
+        ),
+    },
+    (PAYOUT_PAID, HOUSEHOLD): {
+        "vi": (
+            "Đã chuyển tiền {amount_vnd}",
+            "Nông sản: đã chuyển {amount_vnd} vào tài khoản của bạn (mã {reference}).",
+        ),
+        "en": (
+            "Payout of {amount_vnd} paid",
+            "Nông sản: {amount_vnd} has been paid to your account (reference {reference}).",
+        ),
+    },
+    (SHIP_BY_SOON, HOUSEHOLD): {
+        "vi": (
+            "Đơn {order_number} cần gửi trước {ship_by}",
+            "Nông sản: còn 4 giờ để gửi đơn {order_number}; hạn chót {ship_by}, "
+            "quá hạn đơn sẽ tự huỷ.",
+        ),
+        "en": (
+            "Ship order {order_number} by {ship_by}",
+            "Nông sản: 4 hours left to ship order {order_number}; it is cancelled by itself "
+            "after {ship_by}.",
+        ),
+    },
+}
+
+# Optional values: the clause is added only when the value is given.
+CLAUSES: dict[str, dict[str, str]] = {
+    "ship_by_clause": {"vi": " Hãy gửi hàng trước {ship_by}.", "en": " Ship it by {ship_by}."},
+    "reason_clause": {"vi": " Lý do: {reason}.", "en": " Reason: {reason}."},
+    "tracking_clause": {
+        "vi": " Vận chuyển: {carrier} {tracking_number}.",
+        "en": " Carrier: {carrier} {tracking_number}.",
+    },
+}
+_CLAUSE_NEEDS = {
+    "ship_by_clause": ("ship_by",),
+    "reason_clause": ("reason",),
+    "tracking_clause": ("carrier", "tracking_number"),
+}
+
+# Zalo ZNS sends only templates Zalo has approved: the operator registers one per event and
+# puts its id here (template_data carries the event's formatted values).
+ZALO_TEMPLATES: dict[str, str] = {
+    event: str(300000 + index)
+    for index, event in enumerate(sorted({event for event, _ in TEXTS}), start=1)
+}
+
+
+def format_vnd(amount: int) -> str:
+    """Integer VND as Vietnamese write it, in both languages: 1250000 → "1.250.000 ₫"."""
+    return f"{amount:,}".replace(",", ".") + " ₫"
+
+
+def format_time(moment: dt.datetime, locale: str) -> str:
+    """A UTC timestamp in Vietnam time: "14:30 07/12/2026" (vi) or "7 Dec 2026, 14:30" (en)."""
+    local = moment.astimezone(VIETNAM)
+    if locale == "en":
+        return f"{local.day} {local:%b %Y, %H:%M}"
+    return local.strftime("%H:%M %d/%m/%Y")
+
+
+def format_values(context: dict[str, Any], locale: str) -> dict[str, str]:
+    """The event's values as people read them (`*_vnd` amounts, times in Vietnam)."""
+    shown: dict[str, str] = {}
+    for name, value in context.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, dt.datetime):
+            shown[name] = format_time(value, locale)
+        elif name.endswith("_vnd") and isinstance(value, int):
+            shown[name] = format_vnd(value)
+        else:
+            shown[name] = str(value)
+    return shown
+
+
+def render(event: str, audience: str, locale: str, values: dict[str, str]) -> tuple[str, str]:
+    """(subject, text) of an event for one audience in one language."""
+    subject, text = TEXTS[(event, audience)][locale if locale in LOCALES else DEFAULT_LOCALE]
+    fields = dict(values)
+    for clause, template in CLAUSES.items():
+        given = [values.get(name) for name in _CLAUSE_NEEDS[clause]]
+        fields[clause] = (
+            template[locale].format_map(_Blank(values)).replace("  ", " ").rstrip(" .") + "."
+            if any(given)
+            else ""
+        )
+    return subject.format_map(_Blank(fields)), text.format_map(_Blank(fields))
+
+
+class _Blank(dict):
+    """format_map that leaves a value nobody gave empty rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
