@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from ..fields import DESCRIPTION_MAX, REASON_MAX, Day, StrictInteger, Text, money, positive_id
 from ..http import PageArgs
 from ..sellers.schemas import CoopRefSchema
-from .models import PRODUCT_STATUSES, UNITS
+from .models import PRODUCT_STATUSES, SALE_MODES, UNITS
 
 MAX_IMAGES = 10
 SLUG = validate.Regexp(
@@ -71,6 +71,13 @@ class ProductSchema(Schema):
     certifications = fields.List(fields.Nested(ShownCertificationSchema), required=True)
     status = fields.String(required=True)
     images = fields.List(fields.String(), required=True)
+    sale_mode = fields.String(required=True)
+    expected_quantity = fields.Integer(allow_none=True)
+    pre_order_cap_pct = fields.Integer(required=True)
+    deposit_pct = fields.Integer(required=True)
+    harvested_quantity = fields.Integer(allow_none=True)
+    harvested_at = fields.DateTime(allow_none=True)
+    catch_weight = fields.Boolean(required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
 
@@ -98,13 +105,19 @@ class ProductFieldsSchema(Schema):
     category_slug = fields.String(required=True, validate=validate.Length(min=1, max=100))
     unit = fields.String(required=True, validate=validate.OneOf(UNITS))
     unit_price_vnd = money(required=True)
-    stock_quantity = StrictInteger(required=True, validate=validate.Range(min=0, max=10**9))
+    # required for in_stock products; a pre-order's stock is its allowance (catalogue/sale_mode.py)
+    stock_quantity = StrictInteger(validate=validate.Range(min=0, max=10**9))
     min_order_quantity = StrictInteger(validate=validate.Range(min=1, max=10**6))
     harvest_start = Day(allow_none=True)
     harvest_end = Day(allow_none=True)
     origin_province_code = StrictInteger(required=True)
     origin_area = Text(allow_none=True)
     images = fields.List(ImageUrl(), validate=validate.Length(max=MAX_IMAGES))
+    sale_mode = fields.String(validate=validate.OneOf(SALE_MODES))
+    expected_quantity = StrictInteger(validate=validate.Range(min=1, max=10**9))
+    pre_order_cap_pct = StrictInteger(validate=validate.Range(min=1, max=100))
+    deposit_pct = StrictInteger(validate=validate.Range(min=1, max=100))
+    catch_weight = fields.Boolean()
 
     @validates_schema
     def harvest_window(self, data, **kwargs):
@@ -114,7 +127,10 @@ class ProductFieldsSchema(Schema):
 
 
 class ProductCreateSchema(ProductFieldsSchema):
-    pass
+    @validates_schema
+    def stock_unless_pre_order(self, data, **kwargs):
+        if data.get("sale_mode") != "pre_order" and "stock_quantity" not in data:
+            raise ValidationError({"stock_quantity": ["Missing data for required field."]})
 
 
 class ProductUpdateSchema(ProductFieldsSchema):

@@ -43,6 +43,7 @@ from ..places import check_place
 from ..row_locks import for_update
 from ..sellers.models import Seller
 from ..state import StateMachine
+from . import preorders, weighing
 from .models import Order, OrderLine, SellerOrder
 from .views import OrderPart, SellerOrderPart
 
@@ -64,6 +65,10 @@ SELLER_ORDER_TRANSITIONS: dict[tuple[str, str], str] = {
     ("shipped", "deliver"): "delivered",
     ("pending", "cancel"): "cancelled",
     ("confirmed", "cancel"): "cancelled",
+    # pre-orders (preorders.py): a paid deposit waits for the harvest (harvest.py)
+    ("pending", "pre_order"): "pre_ordered",
+    ("pre_ordered", "confirm"): "confirmed",
+    ("pre_ordered", "cancel"): "cancelled",
 }
 OPEN_FOR_HOUSEHOLDS = ("placed", "paid")  # orders whose seller orders households work on
 ORDERS = StateMachine("an order", ORDER_TRANSITIONS)
@@ -161,6 +166,7 @@ def place_order(
         .options(contains_eager(Product.seller))
     )
     _check_items(buyer, items, products)
+    pre_order = preorders.check_items(data, products)
     if expected_prices:
         _check_prices(products, expected_prices)
     if data["payment_method"] != "cod":
@@ -206,6 +212,7 @@ def place_order(
                 unit_price_vnd=product.unit_price_vnd,
                 quantity=item["quantity"],
                 line_total_vnd=line_total,
+                catch_weight=product.catch_weight,
             )
         )
         seller_order.subtotal_vnd += line_total
@@ -216,9 +223,12 @@ def place_order(
     order.items_total_vnd = sum(so.subtotal_vnd for so in by_seller.values())
     order.total_vnd = order.items_total_vnd  # no shipping fee yet
     db.session.add(order)
-    payments.new_payment(
+    payment = payments.new_payment(
         order, data["payment_method"], (data.get("card") or {}).get("payment_method_id")
     )
+    if pre_order is not None:
+        preorders.take_deposit(payment, order, pre_order)
+        preorders.hold_sale_mode([pre_order.id])
     db.session.flush()
     stock.reserve_stock(
         quantities, reason=f"Order {order.number}", order_id=order.id, locked=products
@@ -268,8 +278,9 @@ def _cancel_parts(order: Order, parts: list[SellerOrder], reason: str | None) ->
 def mark_paid(order: Order) -> None:
     """The card payment succeeded: order `paid`, every seller order `confirmed`."""
     ORDERS.move(order, "pay", expires_at=None)
+    action = preorders.paid_action(order)  # a deposit: pre_ordered until the harvest
     for seller_order in order.seller_orders:
-        SELLER_ORDERS.move(seller_order, "confirm")
+        SELLER_ORDERS.move(seller_order, action)
 
 
 def _close_unpaid(order: Order, action: str, why: str) -> None:
@@ -280,6 +291,11 @@ def _close_unpaid(order: Order, action: str, why: str) -> None:
     if order.payment.method == "bank_transfer":
         bank_transfer.owe_received_back(order, f"{why} {order.number}")
     _release(order, open_parts, why)
+
+
+def close_unpaid_order(order: Order, action: str, why: str) -> None:
+    """An unpaid order stops waiting (``fail`` or ``expire``): its parts cancelled, stock back."""
+    _close_unpaid(order, action, why)
 
 
 def mark_payment_failed(order: Order) -> None:
@@ -537,7 +553,9 @@ def act_on_seller_order(user: User, seller_order_id: int, action: str, **data) -
     """POST /seller-orders/{id}/ship | deliver | cancel and the household's buttons."""
     seller_order = get_seller_order_for(user, seller_order_id)
     if action == "ship":
-        ship(user, seller_order, data.get("carrier"), data.get("tracking_number"))
+        ship(
+            user, seller_order, data.get("carrier"), data.get("tracking_number"), data.get("lines")
+        )
     elif action == "deliver":
         deliver(user, seller_order)
     elif action == "cancel":
@@ -603,8 +621,17 @@ def _finish_if_done(order: Order) -> None:
             PAYMENTS.move(payment, "collect")
 
 
-def ship(user: User, seller_order: SellerOrder, carrier=None, tracking_number=None) -> SellerOrder:
-    _own_part(user, seller_order)
+def finish_if_done(order: Order) -> None:
+    """The order completes (or is cancelled) when its last open part does."""
+    _finish_if_done(order)
+
+
+def ship(
+    user: User, seller_order: SellerOrder, carrier=None, tracking_number=None, lines=None
+) -> SellerOrder:
+    """Shipped; catch-weight lines need their packed weights (``lines``, weighing.py)."""
+    order = _own_part(user, seller_order)
+    weighing.check_can_ship(seller_order, lines)
     SELLER_ORDERS.move(
         seller_order,
         "ship",
@@ -612,6 +639,7 @@ def ship(user: User, seller_order: SellerOrder, carrier=None, tracking_number=No
         tracking_number=tracking_number or None,
         shipped_at=utcnow(),
     )
+    weighing.weigh(order, seller_order, lines)
     db.session.flush()
     return seller_order
 
@@ -622,6 +650,8 @@ def deliver(user: User, seller_order: SellerOrder) -> SellerOrder:
     SELLER_ORDERS.move(seller_order, "deliver", delivered_at=utcnow())
     if order.payment.method == "cod":
         order.payment.collected_vnd += seller_order.subtotal_vnd
+    elif preorders.is_pre_order(order):  # the rest of a pre-order is paid on delivery
+        order.payment.collected_vnd += preorders.balance_due_vnd(order)
     money.record_delivery(seller_order)
     _finish_if_done(order)
     db.session.flush()

@@ -106,8 +106,23 @@ PRODUCTS = CsvSpec(
         "unit_price_vnd",
         "stock_quantity",
     ),
-    ("min_order_quantity", "harvest_start", "harvest_end", "origin_province_code", "origin_area"),
-    ("unit_price_vnd", "stock_quantity", "min_order_quantity", "origin_province_code"),
+    (
+        "min_order_quantity",
+        "harvest_start",
+        "harvest_end",
+        "origin_province_code",
+        "origin_area",
+        "sale_mode",
+        "expected_quantity",
+        "catch_weight",
+    ),
+    (
+        "unit_price_vnd",
+        "stock_quantity",
+        "min_order_quantity",
+        "origin_province_code",
+        "expected_quantity",
+    ),
     key_max=64,
 )
 SPECS = (CATEGORIES, COOPS, HOUSEHOLDS, PRODUCTS)
@@ -566,11 +581,20 @@ class SeedLoader:
             "harvest_end": data.get("harvest_end"),
             "origin_province_code": data["origin_province_code"],
             "origin_area": data.get("origin_area"),
+            "catch_weight": data.get("catch_weight", False),
         }
+        # The sale mode is set when a product is first loaded; a pre-order's stock is its
+        # allowance, so the forecast is what a re-run updates (the harvest ends a pre-order).
+        if product.sale_mode == "pre_order" and data.get("expected_quantity"):
+            wanted["expected_quantity"] = data["expected_quantity"]
         changes = {k: v for k, v in wanted.items() if getattr(product, k) != v}
         if category is None or category.id != product.category_id:
             changes["category_slug"] = data["category_slug"]
-        if data["stock_quantity"] != product.stock_quantity:
+        if (
+            product.sale_mode != "pre_order"
+            and "stock_quantity" in data
+            and data["stock_quantity"] != product.stock_quantity
+        ):
             changes["stock_quantity"] = data["stock_quantity"]
         if not changes:
             return False

@@ -21,6 +21,7 @@ from ..errors import AppError, backing_failure, error_response
 from . import (  # noqa: F401  (routes)
     accounts,
     coop_console,
+    harvest_page,
     household,
     household_orders,
     money,
