@@ -67,6 +67,9 @@ def test_buyer_orders_from_two_households_in_one_cash_on_delivery_checkout(app, 
         "unit_price_vnd": 45_000,
         "quantity": 3,
         "line_total_vnd": 135_000,
+        "catch_weight": False,
+        "actual_weight_g": None,
+        "pre_ordered_quantity": None,
     }
     assert stock_of(app, shop.lychee["id"]) == 97
     assert stock_of(app, shop.longan["id"]) == 18
@@ -319,6 +322,9 @@ def test_transition_tables_are_the_designed_ones():
         ("confirmed", "cancel"): "cancelled",
         ("confirmed", "miss_ship_by"): "cancelled",
         ("shipped", "refuse"): "refused",
+        ("pending", "pre_order"): "pre_ordered",
+        ("pre_ordered", "confirm"): "confirmed",
+        ("pre_ordered", "cancel"): "cancelled",
     }
 
 

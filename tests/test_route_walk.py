@@ -100,6 +100,7 @@ def _bodies(w) -> dict[tuple[str, str], dict]:
             "delta": -1,
             "reason": "Lạ",
         },
+        ("POST", "/api/v1/products/<int:product_id>/harvest"): {"quantity": 5},
         ("POST", "/api/v1/orders"): {
             "items": [{"product_id": w["on_sale_id"], "quantity": 1}],
             "shipping_address": {

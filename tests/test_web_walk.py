@@ -93,6 +93,7 @@ def _forms(ids) -> dict[tuple[str, str], dict]:
         ("POST", "/dashboard/products/<int:product_id>/edit"): {**listing, "unit_price_vnd": "1"},
         ("POST", "/dashboard/products/<int:product_id>/stock"): {"delta": "-1", "reason": "Lạ"},
         ("POST", "/dashboard/products/<int:product_id>/status"): {"action": "archive"},
+        ("POST", "/dashboard/products/<int:product_id>/harvest"): {"quantity": "5"},
         ("POST", "/dashboard/certifications"): {
             "scheme": "vietgap",
             "certificate_no": "VG-LẠ",

@@ -1,8 +1,10 @@
 """`flask audit money`: what must always hold for stock and money, checked over the whole database.
 
 - every product's stock equals the sum of its stock movements;
-- every order adds up: lines = price × quantity, seller orders = Σ lines, order = Σ seller orders
-  (+ shipping where it is recorded), its payment's amount = the order's total;
+- every order adds up: lines = price × quantity (weighed lines: by weight), seller orders = Σ
+  lines, order = Σ seller orders (+ shipping where it is recorded), its payment's amount = the
+  order's total; a pre-order's payment charged its deposit (amount = deposit_vnd); a card payment
+  = the total + what lighter weighed lines gave back (scope ``weighed-…``);
 - no payment records more refunded than it took, and its refund rows add up to what it says;
 - every bank-transfer payment received what its counted transfers add up to, and owes back no
   more than the transfers that named its order brought in;
@@ -107,6 +109,12 @@ def orders_not_adding_up() -> Iterator[Finding]:
         .group_by(SellerOrder.order_id)
         .subquery()
     )
+    weighed = (
+        select(Refund.payment_id, func.sum(Refund.amount_vnd).label("total"))
+        .where(Refund.scope.startswith("weighed-"))
+        .group_by(Refund.payment_id)
+        .subquery()
+    )
     for order in db.session.execute(
         select(
             Order.number,
@@ -115,16 +123,22 @@ def orders_not_adding_up() -> Iterator[Finding]:
             part_sums.c.items_vnd,
             part_sums.c.shipping_vnd,
             Payment.amount_vnd,
+            Payment.deposit_vnd,
+            func.coalesce(weighed.c.total, 0),
         )
         .join(part_sums, part_sums.c.order_id == Order.id)
         .join(Payment, Payment.order_id == Order.id)
+        .outerjoin(weighed, weighed.c.payment_id == Payment.id)
     ):
-        number, items_total, total, items, shipping, paid = order
+        number, items_total, total, items, shipping, paid, deposit, weighed_back = order
         if items_total != items:
             yield Finding("order", number, f"items total {items_total} but seller orders {items}")
         if total != items_total + (shipping or 0):
             yield Finding("order", number, f"total {total} is not items + shipping")
-        if paid != total:
+        if deposit is not None:
+            if paid != deposit:
+                yield Finding("order", number, f"payment amount {paid} but deposit {deposit}")
+        elif paid != total + weighed_back:
             yield Finding("order", number, f"payment amount {paid} but order total {total}")
 
 

@@ -2,7 +2,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -14,6 +25,8 @@ UNITS = ("kg", "g", "box", "bag", "bunch", "piece", "litre", "dozen")
 # Units whose weight is known; the others need `unit_weight_g` when the product is created.
 UNIT_WEIGHTS_G = {"kg": 1000, "litre": 1000, "g": 1}
 PRODUCT_STATUSES = ("pending_review", "active", "paused", "rejected", "removed", "archived")
+# A pre-order product sells part of its forecast until its harvest is recorded, then in_stock.
+SALE_MODES = ("in_stock", "pre_order")
 
 
 class Category(db.Model):
@@ -65,6 +78,18 @@ class Product(db.Model):
     unit_weight_g: Mapped[int] = mapped_column(Integer, default=1000)
     # Its own shelf life in hours; null follows its category's.
     own_shelf_life_hours: Mapped[int | None] = mapped_column("shelf_life_hours", Integer)
+    # Harvest pre-orders (orders/preorders.py): the forecast, the share of it sold ahead, the
+    # deposit; the harvest recorded once (sale_mode moves pre_order → in_stock with it).
+    sale_mode: Mapped[str] = mapped_column(
+        String(10), default="in_stock", server_default="in_stock"
+    )
+    expected_quantity: Mapped[int | None] = mapped_column(Integer)
+    pre_order_cap_pct: Mapped[int] = mapped_column(Integer, default=70, server_default="70")
+    deposit_pct: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    harvested_quantity: Mapped[int | None] = mapped_column(Integer)
+    harvested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A kg product weighed at packing: its lines are priced by their weight (orders/weighing.py).
+    catch_weight: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="pending_review")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -94,6 +119,14 @@ class Product(db.Model):
         if self.harvest_start is None or self.harvest_end is None:
             return False
         return self.harvest_start <= today_vn() <= self.harvest_end
+
+    @property
+    def pre_order_allowance(self) -> int | None:
+        """How much may be pre-ordered in all: floor(expected × cap / 100); None when not a
+        pre-order."""
+        if self.sale_mode != "pre_order" or self.expected_quantity is None:
+            return None
+        return self.expected_quantity * self.pre_order_cap_pct // 100
 
 
 class StockMovement(db.Model):

@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from ..fields import DESCRIPTION_MAX, REASON_MAX, Day, StrictInteger, Text, money, positive_id
 from ..http import PageArgs
 from ..sellers.schemas import CoopRefSchema
-from .models import PRODUCT_STATUSES, UNIT_WEIGHTS_G, UNITS
+from .models import PRODUCT_STATUSES, SALE_MODES, UNIT_WEIGHTS_G, UNITS
 
 MAX_IMAGES = 10
 MAX_SHELF_LIFE_HOURS = 87_600  # ten years
@@ -86,6 +86,13 @@ class ProductSchema(Schema):
     images = fields.List(fields.String(), required=True)
     unit_weight_g = fields.Integer(required=True)
     shelf_life_hours = fields.Integer(allow_none=True)
+    sale_mode = fields.String(required=True)
+    expected_quantity = fields.Integer(allow_none=True)
+    pre_order_cap_pct = fields.Integer(required=True)
+    deposit_pct = fields.Integer(required=True)
+    harvested_quantity = fields.Integer(allow_none=True)
+    harvested_at = fields.DateTime(allow_none=True)
+    catch_weight = fields.Boolean(required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
 
@@ -113,7 +120,8 @@ class ProductFieldsSchema(Schema):
     category_slug = fields.String(required=True, validate=validate.Length(min=1, max=100))
     unit = fields.String(required=True, validate=validate.OneOf(UNITS))
     unit_price_vnd = money(required=True)
-    stock_quantity = StrictInteger(required=True, validate=validate.Range(min=0, max=10**9))
+    # required for in_stock products; a pre-order's stock is its allowance (catalogue/sale_mode.py)
+    stock_quantity = StrictInteger(validate=validate.Range(min=0, max=10**9))
     min_order_quantity = StrictInteger(validate=validate.Range(min=1, max=10**6))
     harvest_start = Day(allow_none=True)
     harvest_end = Day(allow_none=True)
@@ -123,6 +131,11 @@ class ProductFieldsSchema(Schema):
     unit_weight_g = StrictInteger(validate=validate.Range(min=1, max=MAX_UNIT_WEIGHT_G))
     # null: its category's shelf life
     shelf_life_hours = shelf_life(allow_none=True)
+    sale_mode = fields.String(validate=validate.OneOf(SALE_MODES))
+    expected_quantity = StrictInteger(validate=validate.Range(min=1, max=10**9))
+    pre_order_cap_pct = StrictInteger(validate=validate.Range(min=1, max=100))
+    deposit_pct = StrictInteger(validate=validate.Range(min=1, max=100))
+    catch_weight = fields.Boolean()
 
     @validates_schema
     def harvest_window(self, data, **kwargs):
@@ -139,6 +152,11 @@ class ProductCreateSchema(ProductFieldsSchema):
             raise ValidationError(
                 {"unit_weight_g": ["Required for this unit: how many grams one unit weighs."]}
             )
+
+    @validates_schema
+    def stock_unless_pre_order(self, data, **kwargs):
+        if data.get("sale_mode") != "pre_order" and "stock_quantity" not in data:
+            raise ValidationError({"stock_quantity": ["Missing data for required field."]})
 
 
 class ProductUpdateSchema(ProductFieldsSchema):

@@ -18,7 +18,7 @@ from ..places import check_place, province_name
 from ..search.text import slugify
 from ..sellers.models import Seller
 from ..sellers.services import certs_valid_on, forbid_own_household
-from . import stock
+from . import sale_mode, stock
 from .models import UNIT_WEIGHTS_G, Category, Product, StockMovement
 
 # The listing state machine: (status, action) → new status. Anything else is 409.
@@ -197,6 +197,13 @@ def product_view(product: Product) -> dict[str, Any]:
         "images": list(product.images or []),
         "unit_weight_g": product.unit_weight_g,
         "shelf_life_hours": product.shelf_life_hours,
+        "sale_mode": product.sale_mode,
+        "expected_quantity": product.expected_quantity,
+        "pre_order_cap_pct": product.pre_order_cap_pct,
+        "deposit_pct": product.deposit_pct,
+        "harvested_quantity": product.harvested_quantity,
+        "harvested_at": product.harvested_at,
+        "catch_weight": product.catch_weight,
         "created_at": product.created_at,
         "updated_at": product.updated_at,
     }
@@ -271,8 +278,11 @@ def create_listing(
     The API creates it ``pending_review``; the seed loader, acting for the co-op, ``active``.
     """
     _check_origin(data["origin_province_code"])
+    errors = sale_mode.check_new_listing(data)
+    if errors:
+        raise ValidationError(details=errors)
     category = get_category(data["category_slug"])
-    opening_stock = data["stock_quantity"]
+    opening_stock = sale_mode.opening_stock(data)
     product = Product(
         seller_id=seller.id,
         sku=data.get("sku"),
@@ -291,11 +301,17 @@ def create_listing(
         unit_weight_g=data.get("unit_weight_g") or UNIT_WEIGHTS_G.get(data["unit"], 1000),
         own_shelf_life_hours=data.get("shelf_life_hours"),
         status=status,
+        sale_mode=data.get("sale_mode", "in_stock"),
+        expected_quantity=data.get("expected_quantity"),
+        pre_order_cap_pct=data.get("pre_order_cap_pct", 70),
+        deposit_pct=data.get("deposit_pct", 30),
+        catch_weight=data.get("catch_weight", False),
     )
     db.session.add(product)
     db.session.flush()
     if opening_stock:
-        stock.adjust_stock(product, opening_stock, "Opening stock", actor)
+        reason = "Pre-order allowance" if product.sale_mode == "pre_order" else "Opening stock"
+        stock.adjust_stock(product, opening_stock, reason, actor)
     return product
 
 
@@ -327,6 +343,8 @@ def edit_listing(
         raise field_error("harvest_end", "Must not be before harvest_start.")
     if "origin_province_code" in changes:
         _check_origin(changes["origin_province_code"])
+    sale_mode.check_edit(product, changes)
+    sale_mode.apply_allowance_change(product, changes, stock_reason, actor)
     if "category_slug" in changes:
         changes = dict(changes)
         product.category_id = get_category(changes.pop("category_slug")).id
@@ -388,6 +406,12 @@ def adjust_stock(user: User, product: Product, delta: int, reason: str) -> Produ
     _own_product(user, product)
     if product.status == "archived":
         raise InvalidTransition("An archived product's stock cannot change.")
+    if product.sale_mode == "pre_order":
+        raise InvalidTransition(
+            "A pre-order's stock is what is left of its allowance: change expected_quantity, "
+            "or record the harvest.",
+            {"sale_mode": product.sale_mode, "action": "adjust_stock"},
+        )
     return stock.adjust_stock(product, delta, reason, user)
 
 

@@ -21,7 +21,7 @@ from ..payments import bank_transfer
 from ..payments import services as payments
 from ..payments.stripe_client import StripeClient
 from ..unit_of_work import rollback, transaction
-from . import idempotency, services
+from . import idempotency, preorders, services
 from .models import Order
 
 
@@ -122,6 +122,7 @@ def _card(
         outcome = services.apply_intent(order, intent)
     if outcome == "declined":
         return Checkout(order, _declined(order.payment.failure_code, {}))
+    preorders.refuse_if_harvested_meanwhile(order)  # its deposit was refunded in step 3
     return Checkout(order)
 
 

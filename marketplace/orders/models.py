@@ -2,7 +2,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -19,8 +30,16 @@ ORDER_STATUSES = (
     "completed",
     "cancelled",
 )
-SELLER_ORDER_STATUSES = ("pending", "confirmed", "shipped", "delivered", "refused", "cancelled")
 PAYMENT_METHODS = ("card", "cod", "bank_transfer")
+SELLER_ORDER_STATUSES = (
+    "pending",
+    "pre_ordered",
+    "confirmed",
+    "shipped",
+    "delivered",
+    "refused",
+    "cancelled",
+)
 
 
 class Order(db.Model):
@@ -129,6 +148,12 @@ class OrderLine(db.Model):
     unit_price_vnd: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(Integer)
     line_total_vnd: Mapped[int] = mapped_column(BigInteger)
+    # Pre-orders: the quantity ordered before the harvest cut it (null otherwise).
+    pre_ordered_quantity: Mapped[int | None] = mapped_column(Integer)
+    # Catch-weight lines (copied from the product at checkout) are priced by the weight found
+    # at packing (null until weighed).
+    catch_weight: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    actual_weight_g: Mapped[int | None] = mapped_column(Integer)
 
     seller_order: Mapped[SellerOrder] = relationship(back_populates="lines")
 

@@ -2,17 +2,21 @@ from flask import Response, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from ..auth.access import login_required, require_user
+from ..catalogue.services import get_product_for
 from ..errors import ErrorSchema, NotFound
 from ..http import Blueprint, page_of
 from ..payments import bank_transfer
 from . import (  # noqa: F401  (payment_events, bank_transfers: handlers they register)
     bank_transfers,
+    harvest,
     idempotency,
     payment_events,
     services,
 )
 from .checkout import checkout, declined_error
 from .schemas import (
+    HarvestResultSchema,
+    HarvestSchema,
     OrderCancelSchema,
     OrderCreateSchema,
     OrderListArgs,
@@ -164,3 +168,15 @@ _seller_action(
     "A shipped cash-on-delivery parcel was refused at the door (the household or its co-op's "
     "admins): `refused`, no money changes hands, no restock.",
 )
+
+
+@blp.route("/products/<int:product_id>/harvest", methods=["POST"])
+@blp.arguments(HarvestSchema)
+@blp.response(200, HarvestResultSchema)
+@blp.errors(400, 401, 403, 404, 409, 502, 503)
+@login_required
+def record_harvest(data, product_id):
+    """Record a pre-order product's harvest (its household), once: the yield goes to the paid
+    pre-orders by deposit time, shortfalls are cancelled and refunded, the rest becomes stock."""
+    user = require_user()
+    return harvest.record_harvest(user, get_product_for(user, product_id), data["quantity"])

@@ -82,9 +82,16 @@ class RefusedSchema(Schema):
     reason = Text(required=True, max_length=REASON_MAX)
 
 
+class WeighedLineSchema(Schema):
+    product_id = positive_id(required=True)
+    actual_weight_g = StrictInteger(required=True, validate=validate.Range(min=1, max=10**9))
+
+
 class ShipSchema(Schema):
     carrier = Text(allow_none=True)
     tracking_number = Text(allow_none=True)
+    # the packed weight of each catch-weight line (orders/weighing.py)
+    lines = fields.List(fields.Nested(WeighedLineSchema), validate=validate.Length(max=MAX_ITEMS))
 
 
 # ---- responses ----------------------------------------------------------------------------
@@ -97,6 +104,9 @@ class OrderLineSchema(Schema):
     unit_price_vnd = fields.Integer(required=True)
     quantity = fields.Integer(required=True)
     line_total_vnd = fields.Integer(required=True)
+    catch_weight = fields.Boolean(required=True)
+    actual_weight_g = fields.Integer(allow_none=True)
+    pre_ordered_quantity = fields.Integer(allow_none=True)
 
 
 class SellerOrderSchema(Schema):
@@ -126,6 +136,8 @@ class PaymentSchema(Schema):
     provider_id = fields.String(allow_none=True)
     amount_vnd = fields.Integer(required=True)
     refunded_vnd = fields.Integer(required=True)
+    deposit_vnd = fields.Integer(allow_none=True)
+    deposit_paid_at = fields.DateTime(allow_none=True)
     next_action = fields.Dict(allow_none=True)
     failure_code = fields.String(allow_none=True)
     # Bank transfer: the text to write in the transfer, what is due and what arrived so far,
@@ -195,3 +207,16 @@ class OrderListArgs(PageArgs):
 
 class SellerOrderListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(SELLER_ORDER_STATUSES))
+
+
+class HarvestSchema(Schema):
+    quantity = StrictInteger(required=True, validate=validate.Range(min=0, max=10**9))
+
+
+class HarvestResultSchema(Schema):
+    """Seller orders filled, partly filled and not filled; units left over as stock."""
+
+    filled = fields.Integer(required=True)
+    partial = fields.Integer(required=True)
+    unfilled = fields.Integer(required=True)
+    stock_added = fields.Integer(required=True)

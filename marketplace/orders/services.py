@@ -46,6 +46,7 @@ from ..places import check_place
 from ..row_locks import for_update
 from ..sellers.models import Seller
 from ..state import StateMachine
+from . import preorders, weighing
 from .models import Order, OrderLine, SellerOrder
 from .views import OrderPart, SellerOrderPart
 
@@ -71,6 +72,10 @@ SELLER_ORDER_TRANSITIONS: dict[tuple[str, str], str] = {
     ("confirmed", "miss_ship_by"): "cancelled",
     # a COD parcel refused at the door: terminal, no money, no restock
     ("shipped", "refuse"): "refused",
+    # pre-orders (preorders.py): a paid deposit waits for the harvest (harvest.py)
+    ("pending", "pre_order"): "pre_ordered",
+    ("pre_ordered", "confirm"): "confirmed",
+    ("pre_ordered", "cancel"): "cancelled",
 }
 NOT_SHIPPED_IN_TIME = "not_shipped_in_time"
 REFUSALS_COUNTED = dt.timedelta(days=90)
@@ -172,6 +177,7 @@ def place_order(
         .options(contains_eager(Product.seller))
     )
     _check_items(buyer, items, products)
+    pre_order = preorders.check_items(data, products)
     now = utcnow()
     parts = delivery.plan(items, products, address["province_code"], data.get("deliveries"), now)
     if expected_prices:
@@ -226,6 +232,7 @@ def place_order(
                 unit_price_vnd=product.unit_price_vnd,
                 quantity=item["quantity"],
                 line_total_vnd=line_total,
+                catch_weight=product.catch_weight,
             )
         )
         seller_order.subtotal_vnd += line_total
@@ -237,9 +244,12 @@ def place_order(
     order.shipping_total_vnd = sum(so.shipping_fee_vnd for so in by_seller.values())
     order.total_vnd = order.items_total_vnd + order.shipping_total_vnd
     db.session.add(order)
-    payments.new_payment(
+    payment = payments.new_payment(
         order, data["payment_method"], (data.get("card") or {}).get("payment_method_id")
     )
+    if pre_order is not None:
+        preorders.take_deposit(payment, order, pre_order)
+        preorders.hold_sale_mode([pre_order.id])
     db.session.flush()
     stock.reserve_stock(
         quantities, reason=f"Order {order.number}", order_id=order.id, locked=products
@@ -326,8 +336,10 @@ def mark_paid(order: Order) -> None:
     now)."""
     ORDERS.move(order, "pay", expires_at=None)
     now = utcnow()
+    action = preorders.paid_action(order)  # a deposit: pre_ordered until the harvest
     for seller_order in order.seller_orders:
-        SELLER_ORDERS.move(seller_order, "confirm", **ship_clock(seller_order, now))
+        clock = ship_clock(seller_order, now) if action == "confirm" else {}
+        SELLER_ORDERS.move(seller_order, action, **clock)
     notifications.seller_orders_placed(order.seller_orders)
     notifications.payment_received(order)
 
@@ -340,6 +352,11 @@ def _close_unpaid(order: Order, action: str, why: str) -> None:
     if order.payment.method == "bank_transfer":
         bank_transfer.owe_received_back(order, f"{why} {order.number}")
     _release(order, open_parts, why)
+
+
+def close_unpaid_order(order: Order, action: str, why: str) -> None:
+    """An unpaid order stops waiting (``fail`` or ``expire``): its parts cancelled, stock back."""
+    _close_unpaid(order, action, why)
 
 
 def mark_payment_failed(order: Order) -> None:
@@ -607,7 +624,9 @@ def act_on_seller_order(user: User, seller_order_id: int, action: str, **data) -
     """POST /seller-orders/{id}/ship | deliver | cancel | refused and the household's buttons."""
     seller_order = get_seller_order_for(user, seller_order_id)
     if action == "ship":
-        ship(user, seller_order, data.get("carrier"), data.get("tracking_number"))
+        ship(
+            user, seller_order, data.get("carrier"), data.get("tracking_number"), data.get("lines")
+        )
     elif action == "deliver":
         deliver(user, seller_order)
     elif action == "cancel":
@@ -679,8 +698,17 @@ def _finish_if_done(order: Order) -> None:
             PAYMENTS.move(payment, "collect")
 
 
-def ship(user: User, seller_order: SellerOrder, carrier=None, tracking_number=None) -> SellerOrder:
-    _own_part(user, seller_order)
+def finish_if_done(order: Order) -> None:
+    """The order completes (or is cancelled) when its last open part does."""
+    _finish_if_done(order)
+
+
+def ship(
+    user: User, seller_order: SellerOrder, carrier=None, tracking_number=None, lines=None
+) -> SellerOrder:
+    """Shipped; catch-weight lines need their packed weights (``lines``, weighing.py)."""
+    order = _own_part(user, seller_order)
+    weighing.check_can_ship(seller_order, lines)
     SELLER_ORDERS.move(
         seller_order,
         "ship",
@@ -688,6 +716,7 @@ def ship(user: User, seller_order: SellerOrder, carrier=None, tracking_number=No
         tracking_number=tracking_number or None,
         shipped_at=utcnow(),
     )
+    weighing.weigh(order, seller_order, lines)
     notifications.seller_order_changed(
         seller_order, events.SELLER_ORDER_SHIPPED, carrier=carrier, tracking_number=tracking_number
     )
@@ -702,6 +731,8 @@ def deliver(user: User, seller_order: SellerOrder) -> SellerOrder:
     notifications.seller_order_changed(seller_order, events.SELLER_ORDER_DELIVERED)
     if order.payment.method == "cod":
         order.payment.collected_vnd += seller_order.subtotal_vnd + seller_order.shipping_fee_vnd
+    elif preorders.is_pre_order(order):  # the rest of a pre-order is paid on delivery
+        order.payment.collected_vnd += preorders.balance_due_vnd(order)
     money.record_delivery(seller_order)
     _finish_if_done(order)
     db.session.flush()

@@ -82,6 +82,10 @@ class Payment(db.Model):
     # separators), and what has arrived so far (transfers add up).
     reference: Mapped[str | None] = mapped_column(String(32), unique=True)
     amount_received_vnd: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Pre-orders: the deposit charged now (= amount_vnd); the rest is paid on delivery.
+    deposit_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    # When the deposit was paid: the harvest allocates in this order.
+    deposit_paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -123,6 +123,9 @@ PRODUCTS = CsvSpec(
         "origin_area",
         "unit_weight_g",
         "shelf_life_hours",
+        "sale_mode",
+        "expected_quantity",
+        "catch_weight",
     ),
     (
         "unit_price_vnd",
@@ -131,6 +134,7 @@ PRODUCTS = CsvSpec(
         "origin_province_code",
         "unit_weight_g",
         "shelf_life_hours",
+        "expected_quantity",
     ),
     key_max=64,
 )
@@ -601,15 +605,24 @@ class SeedLoader:
             "harvest_end": data.get("harvest_end"),
             "origin_province_code": data["origin_province_code"],
             "origin_area": data.get("origin_area"),
+            "catch_weight": data.get("catch_weight", False),
         }
         if "unit_weight_g" in data:
             wanted["unit_weight_g"] = data["unit_weight_g"]
+        # The sale mode is set when a product is first loaded; a pre-order's stock is its
+        # allowance, so the forecast is what a re-run updates (the harvest ends a pre-order).
+        if product.sale_mode == "pre_order" and data.get("expected_quantity"):
+            wanted["expected_quantity"] = data["expected_quantity"]
         changes = {k: v for k, v in wanted.items() if getattr(product, k) != v}
         if data.get("shelf_life_hours") not in (None, product.own_shelf_life_hours):
             changes["shelf_life_hours"] = data["shelf_life_hours"]
         if category is None or category.id != product.category_id:
             changes["category_slug"] = data["category_slug"]
-        if data["stock_quantity"] != product.stock_quantity:
+        if (
+            product.sale_mode != "pre_order"
+            and "stock_quantity" in data
+            and data["stock_quantity"] != product.stock_quantity
+        ):
             changes["stock_quantity"] = data["stock_quantity"]
         if not changes:
             return False

@@ -24,6 +24,7 @@ from . import (  # noqa: F401  (routes)
     coop_console,
     coop_delivery,
     coop_reports,
+    harvest_page,
     household,
     household_orders,
     money,

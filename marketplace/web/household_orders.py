@@ -56,12 +56,29 @@ def _number(seller_order_id: int) -> str:
 def ship_seller_order(seller_order_id: int):
     number = _number(seller_order_id)
     data, _errors = load_form(ShipSchema(), request.form)
-    if data is None:
-        flash(gettext("Check the carrier and tracking number."), "error")
+    weights = _weights(request.form)
+    if data is None or weights is None:
+        flash(gettext("Check the carrier, tracking number and weights."), "error")
         return redirect(url_for("web.seller_orders", _anchor=f"seller-order-{seller_order_id}"))
+    if weights:
+        data["lines"] = weights
     return _act(
         seller_order_id, "ship", gettext("Order %(number)s is shipped.", number=number), **data
     )
+
+
+def _weights(form) -> list[dict[str, int]] | None:
+    """``weight-<product_id>`` fields (grams) as the API's ``lines``; None when one is not a
+    whole number."""
+    lines = []
+    for name, value in form.items():
+        if not name.startswith("weight-"):
+            continue
+        product_id, grams = name.removeprefix("weight-"), value.strip()
+        if not (product_id.isdigit() and grams.isdigit()):
+            return None
+        lines.append({"product_id": int(product_id), "actual_weight_g": int(grams)})
+    return lines
 
 
 @bp.route("/dashboard/orders/<int:seller_order_id>/deliver", methods=["POST"])

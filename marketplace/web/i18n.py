@@ -136,6 +136,7 @@ ORDER_LABELS = {
 }
 SELLER_ORDER_LABELS = {
     "pending": N_("Waiting"),
+    "pre_ordered": N_("Pre-ordered"),
     "confirmed": N_("To ship"),
     "shipped": N_("Shipped"),
     "delivered": N_("Delivered"),
@@ -191,12 +192,17 @@ LABELS = {
     "payment": PAYMENT_LABELS,
     "payment_status": PAYMENT_STATUS_LABELS,
     "delivery_kind": DELIVERY_KIND_LABELS,
-    "cancel_reason": CANCEL_REASON_LABELS,
+    "cancel_reason": {
+        **CANCEL_REASON_LABELS,
+        "harvest_shortfall": N_("the harvest fell short: deposit refunded"),
+    },
 }
 
 
 def label(kind: str, value: str) -> str:
     table = LABELS[kind]
+    if kind == "cancel_reason" and value not in table:
+        return value  # a reason a person wrote
     return gettext(table[value]) if value in table else value
 
 
@@ -218,6 +224,9 @@ FIELD_MESSAGES = (
     N_("Give an email or a phone number."),
     N_("Not a valid email address."),
     N_("Must be one of: kg, g, box, bag, bunch, piece, litre, dozen."),
+    N_("A pre-order needs a harvest_start in the future."),
+    N_("Required for a pre-order, and more than 0."),
+    N_("Only a product sold by the kg can be priced by its weight."),
 )
 
 

@@ -1,0 +1,110 @@
+"""The pre-order and weighed-line pages in a real browser: a buyer sees a pre-order's harvest date,
+deposit and what is left of the allowance; the household previews who gets what, records the
+harvest, and enters weights when it ships; the buyers see what the harvest gave them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from tests.browser import Visitor, chromium, live_server  # noqa: F401  (fixtures)
+from tests.factories import PASSWORD, build_world, new_product
+from tests.orders_helpers import order_body
+from tests.preorders_helpers import buyers, harvest_day, placed, pre_order, pre_order_product
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app_config(app_config, stripe_config):
+    return {**app_config, **stripe_config}
+
+
+@pytest.fixture
+def world(app, api):
+    return build_world(app, api)
+
+
+@pytest.fixture
+def visitors(chromium, live_server):  # noqa: F811
+    opened: list[Visitor] = []
+
+    def open_() -> Visitor:
+        visitor = Visitor(chromium, live_server)
+        opened.append(visitor)
+        return visitor
+
+    yield open_
+    for visitor in opened:
+        assert visitor.errors == [], visitor.errors
+        visitor.close()
+
+
+def test_household_previews_and_records_the_harvest_and_buyers_see_what_it_gave(
+    api, world, visitors
+):
+    lychee = pre_order_product(world, expected=100)
+    anh, binh, chi = buyers(api, 3)
+    placed(pre_order(anh, lychee["id"], 30))
+    placed(pre_order(binh, lychee["id"], 25))
+    third = placed(pre_order(chi, lychee["id"], 15))
+
+    visitor = visitors()
+    visitor.page.goto(f"/products/{lychee['id']}")
+    start = dt.date.fromisoformat(harvest_day())
+    text = visitor.page.get_by_test_id("pre-order").inner_text()
+    assert f"thu hoạch từ {start:%d/%m/%Y}, đặt cọc 30%" in text
+    assert visitor.page.get_by_test_id("allowance-left").inner_text() == "0 kg"
+
+    household = visitors().login(world.household.user["email"], PASSWORD)
+    page = household.page
+    page.locator(f"#product-{lychee['id']}").get_by_role(
+        "button", name="Ghi nhận thu hoạch"
+    ).click()
+    page.get_by_label("Sản lượng thu hoạch (kg)").fill("60")
+    page.get_by_role("button", name="Xem trước").click()
+    rows = page.get_by_test_id("harvest-preview").locator("tbody tr")
+    assert [rows.nth(i).get_attribute("data-outcome") for i in range(3)] == [
+        "filled",
+        "filled",
+        "partial",
+    ]
+    assert "135.000" in rows.nth(2).inner_text()  # the deposit of the 10 kg not harvested
+    household.screenshot("harvest-preview")
+    # the preview wrote nothing
+    assert api.get(f"/products/{lychee['id']}").get_json()["sale_mode"] == "pre_order"
+    page.get_by_role("button", name="Xác nhận thu hoạch 60 kg").click()
+    page.wait_for_load_state()
+    assert "Đã ghi nhận thu hoạch: 2 đơn đặt trước đủ hàng, 1 đơn một phần" in (
+        page.get_by_role("status").first.inner_text()
+    )
+    assert api.get(f"/products/{lychee['id']}").get_json()["sale_mode"] == "in_stock"
+
+    buyer = visitors().login(chi.user["email"], PASSWORD)
+    buyer.page.goto(f"/orders/{third['id']}")
+    assert buyer.page.get_by_test_id("harvest-gave").inner_text() == (
+        "đặt trước 15, vụ thu hoạch được 5"
+    )
+    assert buyer.page.get_by_test_id("refunded").inner_text() == "135.000 ₫"
+    assert buyer.page.get_by_test_id("seller-order-status").inner_text() == "Cần giao"
+    buyer.screenshot("pre-order-after-harvest")
+
+
+def test_household_enters_the_packed_weight_when_it_ships(world, visitors):
+    crate = new_product(world.household, world.coop_admin, catch_weight=True)
+    order = placed(world.buyer.api.post("/orders", order_body([(crate["id"], 5)])))
+    household = visitors().login(world.household.user["email"], PASSWORD)
+    page = household.page
+    page.goto("/dashboard/orders")
+    part = page.locator(f"#seller-order-{order['seller_orders'][0]['id']}")
+    part.get_by_label(re.compile("Khối lượng đóng của")).fill("5300")
+    part.get_by_role("button", name="Đã gửi hàng").click()
+    page.wait_for_load_state()
+    seen = world.buyer.api.get(f"/orders/{order['id']}").get_json()
+    assert seen["seller_orders"][0]["lines"][0]["actual_weight_g"] == 5300
+    assert seen["total_vnd"] == 238_500
+    buyer = visitors().login(world.buyer.user["email"], PASSWORD)
+    buyer.page.goto(f"/orders/{order['id']}")
+    assert buyer.page.get_by_test_id("weighed").inner_text() == "cân khi đóng hàng: 5300 g"
