@@ -18,6 +18,7 @@ from .config import build_config
 from .errors import ErrorSchema, register_error_handlers
 from .extensions import api, db, limiter, migrate
 from .http import IdConverter, id_param_schema
+from .media import routes as media_routes
 from .web import init_web
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -47,6 +48,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     migrate.init_app(app, db, directory=_migrations_dir())
     limiter.init_app(app)
     search.init_app(app)
+    media_routes.init_app(app)
     # After search: its index is written after commit, before the catalogue generation moves on.
     response_cache.init_app(app)
     api.ERROR_SCHEMA = ErrorSchema
@@ -80,8 +82,12 @@ def _register_blueprints(app: Flask) -> None:
     from .catalogue.routes import blp as catalogue_blp
     from .coops.routes import blp as coops_blp
     from .health import blp as health_blp
+    from .lots.routes import blp as lots_blp
+    from .media.routes import blp as media_blp
+    from .media.routes import files_blp as media_files_blp
     from .orders.routes import blp as orders_blp
     from .payments.routes import blp as payments_blp
+    from .reviews.routes import blp as reviews_blp
     from .search.routes import blp as search_blp
     from .sellers.routes import blp as sellers_blp
 
@@ -93,7 +99,11 @@ def _register_blueprints(app: Flask) -> None:
         search_blp,
         orders_blp,
         payments_blp,
+        media_blp,
+        reviews_blp,
+        lots_blp,
         health_blp,
+        media_files_blp,
     ):
         api.register_blueprint(blp)
 

@@ -54,6 +54,10 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
 
+    media_s3_url = env.get("MEDIA_S3_URL") or None
+    if media_s3_url and not media_s3_url.startswith("s3://"):
+        raise ConfigError("MEDIA_S3_URL must look like s3://bucket[/prefix][?endpoint_url=…]")
+
     return {
         "MARKETPLACE_ENV": marketplace_env,
         "TESTING": marketplace_env == "testing",
@@ -69,6 +73,9 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "RESPONSE_CACHE_ENTRIES": _int(env, "RESPONSE_CACHE_ENTRIES", 512),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         "PORT": _int(env, "PORT", 8000),
+        # Product photos: a folder served by the app, or an S3-compatible bucket (docs/media.md).
+        "MEDIA_DIR": env.get("MEDIA_DIR") or str(instance / "media"),
+        "MEDIA_S3_URL": media_s3_url,
         # Fixed settings (not environment variables).
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # (connect, read) seconds for each call to the payment provider (then retried).

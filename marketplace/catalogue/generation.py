@@ -26,7 +26,9 @@ CHANGED = "catalogue.changed"  # session.info flag: this transaction changes the
 COMMITTED = "catalogue.committed"  # …and has committed: advance once the connection is back
 
 # The tables whose rows a catalogue or search answer shows.
-CATALOGUE_TABLES = frozenset({"products", "categories", "sellers", "coops", "certifications"})
+CATALOGUE_TABLES = frozenset(
+    {"products", "categories", "sellers", "coops", "certifications", "product_images"}
+)
 
 _READ = {
     "postgresql": "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM catalogue_generation",

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import User
 from ..clock import UTCDateTime, today_vn, utcnow
 from ..extensions import db
-from ..sellers.models import Seller
+from ..sellers.models import Seller, rating_summary
 
 UNITS = ("kg", "g", "box", "bag", "bunch", "piece", "litre", "dozen")
 PRODUCT_STATUSES = ("pending_review", "active", "paused", "rejected", "removed", "archived")
@@ -56,12 +56,19 @@ class Product(db.Model):
     origin_province_code: Mapped[int] = mapped_column(Integer, index=True)
     origin_area: Mapped[str | None] = mapped_column(String(200))
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Visible reviews, kept by reviews/services.py with atomic increments (rating = total / count).
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(20), default="pending_review")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     seller: Mapped[Seller] = relationship()
     category: Mapped[Category] = relationship()
+
+    @property
+    def rating(self) -> dict:
+        return rating_summary(self.rating_total, self.rating_count)
 
     @property
     def in_season(self) -> bool:

@@ -4,7 +4,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from ..fields import DESCRIPTION_MAX, REASON_MAX, Day, StrictInteger, Text, money, positive_id
 from ..http import PageArgs
-from ..sellers.schemas import CoopRefSchema
+from ..media.schemas import PhotoSchema
+from ..sellers.schemas import CoopRefSchema, RatingSchema
 from .models import PRODUCT_STATUSES, UNITS
 
 MAX_IMAGES = 10
@@ -71,6 +72,8 @@ class ProductSchema(Schema):
     certifications = fields.List(fields.Nested(ShownCertificationSchema), required=True)
     status = fields.String(required=True)
     images = fields.List(fields.String(), required=True)
+    photos = fields.List(fields.Nested(PhotoSchema), required=True)
+    rating = fields.Nested(RatingSchema, required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
 

@@ -100,6 +100,10 @@ class OrderLine(db.Model):
     line_total_vnd: Mapped[int] = mapped_column(BigInteger)
 
     seller_order: Mapped[SellerOrder] = relationship(back_populates="lines")
+    # Which harvest lots its units came from (lots/models.py; empty for products without lots).
+    lot_allocations: Mapped[list[LotAllocation]] = relationship(  # noqa: F821
+        "LotAllocation", back_populates="line", order_by="LotAllocation.id", passive_deletes=True
+    )
 
 
 class IdempotencyRecord(db.Model):

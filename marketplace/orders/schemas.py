@@ -74,6 +74,11 @@ class ShipSchema(Schema):
 # ---- responses ----------------------------------------------------------------------------
 
 
+class LineLotSchema(Schema):
+    code = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+
+
 class OrderLineSchema(Schema):
     product_id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -81,6 +86,7 @@ class OrderLineSchema(Schema):
     unit_price_vnd = fields.Integer(required=True)
     quantity = fields.Integer(required=True)
     line_total_vnd = fields.Integer(required=True)
+    lots = fields.List(fields.Nested(LineLotSchema), attribute="lot_allocations", required=True)
 
 
 class SellerOrderSchema(Schema):

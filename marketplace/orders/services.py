@@ -35,6 +35,8 @@ from ..errors import (
 )
 from ..extensions import db
 from ..http import paginate
+from ..lots import allocation as lot_allocation
+from ..lots.models import LotAllocation
 from ..payments import services as payments
 from ..payments.models import PAYMENTS, Payment
 from ..places import check_place
@@ -215,6 +217,7 @@ def place_order(
     stock.reserve_stock(
         quantities, reason=f"Order {order.number}", order_id=order.id, locked=products
     )
+    lot_allocation.take_for_lines(line for so in by_seller.values() for line in so.lines)
     return order
 
 
@@ -247,6 +250,7 @@ def _release(order: Order, seller_orders: list[SellerOrder], why: str) -> None:
     for seller_order in seller_orders:
         for line in seller_order.lines:
             quantities[line.product_id] += line.quantity
+    quantities = lot_allocation.release_lot_units(seller_orders, quantities)
     if quantities:
         stock.release_stock(quantities, reason=f"{why} {order.number}", order_id=order.id)
 
@@ -383,7 +387,10 @@ def _orders_scope(user: User):
 
 def _with_relations(query: Select) -> Select:
     return query.options(
-        selectinload(Order.seller_orders).selectinload(SellerOrder.lines),
+        selectinload(Order.seller_orders)
+        .selectinload(SellerOrder.lines)
+        .selectinload(OrderLine.lot_allocations)
+        .joinedload(LotAllocation.lot),
         selectinload(Order.seller_orders).joinedload(SellerOrder.seller),
         selectinload(Order.payment).selectinload(Payment.refunds),
     )
@@ -470,7 +477,9 @@ def seller_orders_of(user: User, status: str | None = None) -> Select:
     return query.options(
         joinedload(SellerOrder.order).selectinload(Order.payment).selectinload(Payment.refunds),
         joinedload(SellerOrder.seller),
-        selectinload(SellerOrder.lines),
+        selectinload(SellerOrder.lines)
+        .selectinload(OrderLine.lot_allocations)
+        .joinedload(LotAllocation.lot),
     ).order_by(SellerOrder.created_at.desc(), SellerOrder.id.desc())
 
 
@@ -617,7 +626,14 @@ def deliver(user: User, seller_order: SellerOrder) -> SellerOrder:
 
 def cancel_part(user: User, seller_order: SellerOrder, reason: str) -> SellerOrder:
     """The household cancels its part: its stock back and its subtotal refunded (card)."""
-    order = _own_part(user, seller_order)
+    _own_part(user, seller_order)
+    return cancel_seller_order(seller_order, reason)
+
+
+def cancel_seller_order(seller_order: SellerOrder, reason: str) -> SellerOrder:
+    """Cancel one household's part of a placed or paid order (the household, or a lot recall):
+    its stock back and its subtotal refunded (card)."""
+    order = lock_order(seller_order.order_id)
     if order.status not in OPEN_FOR_HOUSEHOLDS:
         raise InvalidTransition(
             f"The order is '{order.status}'; only placed or paid orders can be cancelled in part.",
@@ -632,7 +648,7 @@ def cancel_part(user: User, seller_order: SellerOrder, reason: str) -> SellerOrd
             seller_order=seller_order,
             reason=reason,
         )
-    _release(order, [seller_order], "Household cancelled its part of order")
+    _release(order, [seller_order], f"Part cancelled ({reason}) of order")
     _finish_if_done(order)
     db.session.flush()
     return seller_order

@@ -27,6 +27,7 @@ from . import (  # noqa: F401  (routes)
     search_page,
     shop,
     storefront,
+    trace,
 )
 from .blueprint import bp
 from .i18n import (
