@@ -5,6 +5,7 @@ the test, so it cannot be forgotten."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -17,6 +18,7 @@ from tests.factories import (
     new_user,
     product_body,
 )
+from tests.media_helpers import tiny_png
 
 # Routes anyone may call successfully (public reads, and creating one's own things).
 PUBLIC = {
@@ -37,6 +39,9 @@ PUBLIC = {
     ("GET", "/api/v1/orders"),  # one's own orders (and one's own seller orders)
     ("GET", "/api/v1/seller/orders"),  # one's own household's seller orders
     ("POST", "/api/v1/payments/stripe/webhook"),  # the provider; the signature decides
+    ("GET", "/api/v1/products/<int:product_id>/reviews"),  # 404 here: the product is unpublished
+    ("GET", "/api/v1/lots/<code>"),  # the public trace record (checked below: no buyer data)
+    ("GET", "/api/v1/lots/<code>/qr.svg"),
 }
 SKIP = {"/api/openapi.json", "/static/<path:filename>"}
 
@@ -100,6 +105,14 @@ def _bodies(w) -> dict[tuple[str, str], dict]:
         ("POST", "/api/v1/orders/<int:order_id>/cancel"): {"reason": "Lạ"},
         ("POST", "/api/v1/seller-orders/<int:seller_order_id>/ship"): {"carrier": "Lạ"},
         ("POST", "/api/v1/seller-orders/<int:seller_order_id>/cancel"): {"reason": "Lạ"},
+        ("POST", "/api/v1/products/<int:product_id>/reviews"): {"rating": 1, "text": "Lạ"},
+        ("POST", "/api/v1/reviews/<int:review_id>/reply"): {"text": "Lạ"},
+        ("POST", "/api/v1/reviews/<int:review_id>/hide"): {"reason": "Lạ"},
+        ("POST", "/api/v1/products/<int:product_id>/lots"): {
+            "harvested_on": "2026-01-02",
+            "quantity": 5,
+        },
+        ("POST", "/api/v1/lots/<code>/recall"): {"reason": "Lạ"},
     }
 
 
@@ -140,6 +153,24 @@ def victim(app, api):
         },
     ).get_json()
     world.extra_buyer = someone
+    # A photo of the pending listing, a delivered order of the one on sale and its review, and a
+    # harvest lot that order's household sells from.
+    photo = world.household.api.call(
+        "POST",
+        f"/products/{product['id']}/images",
+        data={"file": (io.BytesIO(tiny_png()), "a.png", "image/png")},
+        content_type="multipart/form-data",
+    ).get_json()
+    so_id = order["seller_orders"][0]["id"]
+    world.household.api.post(f"/seller-orders/{so_id}/ship", {})
+    world.household.api.post(f"/seller-orders/{so_id}/deliver")
+    review = someone.api.post(f"/products/{on_sale['id']}/reviews", {"rating": 5}).get_json()
+    lot_product = new_product(world.household, world.coop_admin, name="Vải lô", stock_quantity=0)
+    lot = world.household.api.post(
+        f"/products/{lot_product['id']}/lots",
+        {"harvested_on": "2026-01-02", "quantity": 10, "certification_id": None},
+    ).get_json()
+    world.on_sale_id, world.lot_code = on_sale["id"], lot["code"]
     ids = {
         "product_id": product["id"],
         "coop_id": world.coop["id"],
@@ -149,6 +180,9 @@ def victim(app, api):
         "order_id": order["id"],
         "seller_order_id": order["seller_orders"][0]["id"],
         "on_sale_id": on_sale["id"],
+        "image_id": photo["id"],
+        "review_id": review["id"],
+        "code": lot["code"],
     }
     return world, ids
 
@@ -172,6 +206,10 @@ def _snapshot(world, product_id, order_id) -> dict:
         "audit": world.coop_admin.api.get(f"/coops/{world.coop['id']}/audit").get_json()["total"],
         "coop_admins": sorted(world.coop_admin.api.get("/me").get_json()["coop_ids"]),
         "order": world.extra_buyer.api.get(f"/orders/{order_id}").get_json(),
+        "reviews": world.household.api.get("/products/2/reviews").get_json(),
+        "lots": world.household.api.get(
+            f"/sellers/{world.household.seller['id']}/products"
+        ).get_json()["items"],
     }
 
 
@@ -210,6 +248,10 @@ def test_strangers_cannot_reach_anothers_objects(app, api, victim):
                     assert r.status_code < 500, (who, method, rule.rule, r.get_json())
                     if rule.rule == "/api/v1/sellers/<int:seller_id>" and r.status_code == 200:
                         assert "phone" not in r.get_json() and "address_line" not in r.get_json()
+                    if rule.rule == "/api/v1/lots/<code>":
+                        assert r.status_code == 200
+                        assert "Bùi Thị Thu" not in r.get_data(as_text=True)
+                        assert "Lạch Tray" not in r.get_data(as_text=True)
                     continue
                 assert r.status_code in (401, 403, 404), (who, method, rule.rule, r.status_code)
                 error = r.get_json()["error"]
