@@ -101,6 +101,43 @@ def reviews_of_seller(seller_id: int, *, hidden: bool = False) -> Select:
     )
 
 
+def reviews_of_coop(coop_id: int) -> Select:
+    """Every review of the co-op's households (hidden ones too), newest first: its console."""
+    return (
+        select(Review)
+        .join(Seller, Seller.id == Review.seller_id)
+        .where(Seller.coop_id == coop_id)
+        .options(joinedload(Review.buyer), joinedload(Review.product))
+        .order_by(Review.created_at.desc(), Review.id.desc())
+    )
+
+
+def reviewable_products(user: User, product_ids: list[int]) -> set[int]:
+    """Of these products, those the user received and has not reviewed yet (the order page)."""
+    if not product_ids:
+        return set()
+    delivered = set(
+        db.session.scalars(
+            select(OrderLine.product_id)
+            .join(SellerOrder, SellerOrder.id == OrderLine.seller_order_id)
+            .join(Order, Order.id == SellerOrder.order_id)
+            .where(
+                Order.buyer_id == user.id,
+                SellerOrder.status == "delivered",
+                OrderLine.product_id.in_(product_ids),
+            )
+        )
+    )
+    reviewed = set(
+        db.session.scalars(
+            select(Review.product_id).where(
+                Review.buyer_id == user.id, Review.product_id.in_(product_ids)
+            )
+        )
+    )
+    return delivered - reviewed
+
+
 def get_review_for(user: User | None, review_id: int) -> Review:
     """A visible review of a product the user may see; hidden ones only to who manages it."""
     review = db.session.scalar(

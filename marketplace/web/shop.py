@@ -19,6 +19,7 @@ from ..orders.models import ORDER_STATUSES
 from ..orders.routes import place_order_once
 from ..orders.schemas import MAX_ITEMS, MAX_QUANTITY, OrderCreateSchema
 from ..places import all_provinces, wards_of
+from ..reviews import services as reviews
 from .actions import perform
 from .blueprint import bp
 from .forms import form_data
@@ -289,7 +290,15 @@ def order_page(order_id: int):
     """One order: its parts per household, their statuses, payment and delivery address."""
     user = page_user()
     order = orders.show_order(user, order_id)
-    return render_template("web/order.html", o=order, is_buyer=order.buyer_id == user.id)
+    is_buyer = order.buyer_id == user.id
+    delivered = [
+        line.product_id
+        for so in order.seller_orders
+        if so.status == "delivered"
+        for line in so.lines
+    ]
+    reviewable = reviews.reviewable_products(user, delivered) if is_buyer else set()
+    return render_template("web/order.html", o=order, is_buyer=is_buyer, reviewable=reviewable)
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
