@@ -453,6 +453,12 @@ def bench_size(size: int, args, results: dict) -> None:
         results["sizes"][str(size)] = rows
 
 
+# Imported after the helpers above, which media_bench uses.
+if __package__ in (None, ""):
+    sys.path.insert(0, str(ROOT))
+from bench import media_bench  # noqa: E402
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -460,6 +466,8 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk scenario")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--uploads", type=int, default=20, help="photo uploads timed")
+    parser.add_argument("--skip-media", action="store_true", help="no photo/lot figures")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is missing: `make bench` installs it (apt-get install wrk).", file=sys.stderr)
@@ -475,6 +483,8 @@ def main() -> int:
     print("\ntimings:", json.dumps(results["timings"], indent=2))
     if "last_units" in results:
         print("last 10 units, 200 buyers:", results["last_units"])
+    if not args.skip_media:
+        results["media"] = media_bench.run_all(args)
     out = BENCH / "results" / "latest.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"\nwrote {out.relative_to(ROOT)}")

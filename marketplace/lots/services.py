@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
 from ..catalogue import stock
@@ -25,7 +25,7 @@ from ..extensions import db
 from ..orders import services as orders
 from ..orders.models import Order, OrderLine, SellerOrder
 from ..places import province_name, ward_name
-from ..sellers.models import Certification
+from ..sellers.models import Certification, Seller
 from .models import Lot, LotAllocation
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I look-alikes on a crate label
@@ -163,8 +163,9 @@ def get_lot(code: str) -> Lot:
         select(Lot)
         .where(Lot.code == code.upper())
         .options(
-            joinedload(Lot.product).joinedload(Product.seller),
+            joinedload(Lot.product).joinedload(Product.seller).joinedload(Seller.coop),
             joinedload(Lot.certification),
+            selectinload(Lot.product, Product.photos),
         )
     )
     if lot is None:
