@@ -131,7 +131,8 @@ class TestRealActions:
     def test_a_checkout_refused_for_one_item_reserves_none_of_the_others(self, app, api):
         shop = build_shop(app, api)
         r = shop.buyer.api.post(
-            "/orders", order_body([(shop.lychee["id"], 3), (shop.rice["id"], 1)])  # rice: min 2
+            "/orders",
+            order_body([(shop.lychee["id"], 3), (shop.rice["id"], 1)]),  # rice: min 2
         )
         assert r.status_code == 422
         assert stock_of(app, shop.lychee["id"]) == 100
