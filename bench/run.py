@@ -638,6 +638,12 @@ def jobs_figures() -> dict:
     return json.loads(out.read_text())
 
 
+# Imported after the helpers above, which media_bench uses.
+if __package__ in (None, ""):
+    sys.path.insert(0, str(ROOT))
+from bench import media_bench  # noqa: E402
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -663,6 +669,8 @@ def main() -> int:
         help="measure an existing seeded PostgreSQL database (one size; kept) instead of "
         "seeding a new one; with the postgres search backend only (--only mixed,warm,cold)",
     )
+    parser.add_argument("--uploads", type=int, default=20, help="photo uploads timed")
+    parser.add_argument("--skip-media", action="store_true", help="no photo/lot figures")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.duration = "10000", 3
@@ -684,6 +692,8 @@ def main() -> int:
     print("\ntimings:", json.dumps(results["timings"], indent=2))
     if "last_units" in results:
         print("last 10 units, 200 buyers:", results["last_units"])
+    if not args.skip_media:
+        results["media"] = media_bench.run_all(args)
     out = BENCH / "results" / "latest.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"\nwrote {out.relative_to(ROOT)}")

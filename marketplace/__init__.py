@@ -19,6 +19,7 @@ from .errors import ErrorSchema, UriTooLong, register_error_handlers
 from .extensions import api, db, limiter, migrate
 from .http import IdConverter, id_param_schema
 from .jobs import queue as jobs
+from .media import routes as media_routes
 from .web import init_web
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -54,6 +55,7 @@ def create_app(config: Mapping | None = None, instance_path: str | None = None) 
     limiter.init_app(app)
     search.init_app(app)
     jobs.init_app(app)
+    media_routes.init_app(app)
     # After search: its index is written after commit, before the catalogue generation moves on.
     response_cache.init_app(app)
     api.ERROR_SCHEMA = ErrorSchema
@@ -88,11 +90,15 @@ def _register_blueprints(app: Flask) -> None:
     from .coops.routes import blp as coops_blp
     from .delivery.routes import blp as delivery_blp
     from .health import blp as health_blp
+    from .lots.routes import blp as lots_blp
+    from .media.routes import blp as media_blp
+    from .media.routes import files_blp as media_files_blp
     from .money.routes import blp as money_blp
     from .notifications.routes import blp as notifications_blp
     from .orders.routes import blp as orders_blp
     from .payments.routes import blp as payments_blp
     from .reports.routes import blp as reports_blp
+    from .reviews.routes import blp as reviews_blp
     from .search.routes import blp as search_blp
     from .sellers.routes import blp as sellers_blp
 
@@ -108,7 +114,11 @@ def _register_blueprints(app: Flask) -> None:
         notifications_blp,
         reports_blp,
         money_blp,
+        media_blp,
+        reviews_blp,
+        lots_blp,
         health_blp,
+        media_files_blp,
     ):
         api.register_blueprint(blp)
 

@@ -123,6 +123,9 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         jobs_file, jobs_url = jobs_url[len("sqlite:///") :], None  # the embedded queue, elsewhere
     elif jobs_url is not None and not jobs_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("JOBS_URL must be a redis:// or sqlite:/// URL (unset: embedded)")
+    media_s3_url = env.get("MEDIA_S3_URL") or None
+    if media_s3_url and not media_s3_url.startswith("s3://"):
+        raise ConfigError("MEDIA_S3_URL must look like s3://bucket[/prefix][?endpoint_url=…]")
 
     return {
         "MARKETPLACE_ENV": marketplace_env,
@@ -160,6 +163,9 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "SMS_API_KEY": env.get("SMS_API_KEY") or None,
         "ZALO_ZNS_URL": env.get("ZALO_ZNS_URL") or None,
         "ZALO_ACCESS_TOKEN": env.get("ZALO_ACCESS_TOKEN") or None,
+        # Product photos: a folder served by the app, or an S3-compatible bucket (docs/media.md).
+        "MEDIA_DIR": env.get("MEDIA_DIR") or str(instance / "media"),
+        "MEDIA_S3_URL": media_s3_url,
         # Fixed settings (not environment variables).
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # (connect, read) seconds for each call to the payment provider (then retried).

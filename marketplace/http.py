@@ -183,6 +183,13 @@ def paginate(query: Select, page: int, per_page: int, *, count_query: Select | N
     return {"items": items, "page": page, "per_page": per_page, "total": total or 0}
 
 
+def paginate_rows(query: Select, page: int, per_page: int) -> dict:
+    """paginate() for a query of columns: the items are row mappings instead of models."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).mappings()
+    return {"items": rows.all(), "page": page, "per_page": per_page, "total": total or 0}
+
+
 MAX_ID = 2**31 - 1
 
 

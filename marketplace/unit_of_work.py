@@ -25,6 +25,7 @@ from flask.cli import AppGroup
 from .extensions import db
 
 _AFTER_COMMIT = "marketplace.after_commit"
+_AFTER_ROLLBACK = "marketplace.after_rollback"
 
 
 @contextmanager
@@ -36,11 +37,14 @@ def transaction() -> Iterator[None]:
         db.session.commit()
     except BaseException:
         db.session.info.pop(_AFTER_COMMIT, None)
+        undo = db.session.info.pop(_AFTER_ROLLBACK, [])
         # A connection that died cannot roll back; the request's teardown discards it, and the
         # error that ended the unit of work is the one to report.
         with contextlib.suppress(Exception):
             db.session.rollback()
+        _undo(undo)
         raise
+    db.session.info.pop(_AFTER_ROLLBACK, None)
     _run_after_commit()
 
 
@@ -48,6 +52,12 @@ def after_commit(callback: Callable[[], Any]) -> None:
     """Run ``callback`` once the current unit of work has committed (never when it rolls back):
     for effects outside the database, such as writing a file."""
     db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def after_rollback(callback: Callable[[], Any]) -> None:
+    """Run ``callback`` if the current unit of work rolls back (never when it commits): undoes an
+    effect outside the database made before the commit, such as a file already stored."""
+    db.session.info.setdefault(_AFTER_ROLLBACK, []).append(callback)
 
 
 def _run_after_commit() -> None:
@@ -58,7 +68,14 @@ def _run_after_commit() -> None:
 def rollback() -> None:
     """Give up the current unit of work (a page that answers a refusal with a redirect)."""
     db.session.info.pop(_AFTER_COMMIT, None)
+    undo = db.session.info.pop(_AFTER_ROLLBACK, [])
     db.session.rollback()
+    _undo(undo)
+
+
+def _undo(callbacks: list[Callable[[], Any]]) -> None:
+    for callback in reversed(callbacks):
+        callback()
 
 
 def in_transaction(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,6 +66,8 @@ def base_config(database_url: str, index_dir) -> dict[str, Any]:
         "SEARCH_INDEX_DIR": str(index_dir),
         # The job queue's own SQLite file, beside the test's index (never the dev instance/).
         "JOBS_SQLITE_FILE": str(index_dir.parent / "jobs.sqlite3"),
+        # Photos go next to the index, in the test's own temporary folder.
+        "MEDIA_DIR": str(Path(index_dir).parent / "media"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "SECRET_KEY": "test-secret",
         # Cheap scrypt parameters: the suite hashes hundreds of passwords.

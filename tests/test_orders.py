@@ -70,6 +70,7 @@ def test_buyer_orders_from_two_households_in_one_cash_on_delivery_checkout(app, 
         "catch_weight": False,
         "actual_weight_g": None,
         "pre_ordered_quantity": None,
+        "lots": [],  # the product has no harvest lots
     }
     assert stock_of(app, shop.lychee["id"]) == 97
     assert stock_of(app, shop.longan["id"]) == 18

@@ -5,6 +5,7 @@ the test, so it cannot be forgotten."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -18,6 +19,7 @@ from tests.factories import (
     new_user,
     product_body,
 )
+from tests.media_helpers import tiny_png
 
 # Routes anyone may call successfully (public reads, and creating one's own things).
 PUBLIC = {
@@ -43,6 +45,9 @@ PUBLIC = {
     ("POST", "/api/v1/payments/stripe/webhook"),  # the provider; the signature decides
     ("GET", "/api/v1/coops/<int:coop_id>/delivery-methods"),  # active methods, public
     ("POST", "/api/v1/orders/quote"),  # any buyer's quote; writes nothing
+    ("GET", "/api/v1/products/<int:product_id>/reviews"),  # 404 here: the product is unpublished
+    ("GET", "/api/v1/lots/<code>"),  # the public trace record (checked below: no buyer data)
+    ("GET", "/api/v1/lots/<code>/qr.svg"),
 }
 SKIP = {"/api/openapi.json", "/static/<path:filename>"}
 DELIVERY_METHOD = {
@@ -145,6 +150,14 @@ def _bodies(w) -> dict[tuple[str, str], dict]:
                 "address_line": "Thôn Lạ",
             },
         },
+        ("POST", "/api/v1/products/<int:product_id>/reviews"): {"rating": 1, "text": "Lạ"},
+        ("POST", "/api/v1/reviews/<int:review_id>/reply"): {"text": "Lạ"},
+        ("POST", "/api/v1/reviews/<int:review_id>/hide"): {"reason": "Lạ"},
+        ("POST", "/api/v1/products/<int:product_id>/lots"): {
+            "harvested_on": "2026-01-02",
+            "quantity": 5,
+        },
+        ("POST", "/api/v1/lots/<code>/recall"): {"reason": "Lạ"},
     }
 
 
@@ -198,6 +211,24 @@ def victim(app, api):
         {"kind": "sales_by_household", "from": "2026-01-01", "to": "2026-12-31", "format": "csv"},
     ).get_json()
     feed = world.household.api.get("/me/notifications").get_json()
+    # A photo of the pending listing, a delivered order of the one on sale and its review, and a
+    # harvest lot that order's household sells from.
+    photo = world.household.api.call(
+        "POST",
+        f"/products/{product['id']}/images",
+        data={"file": (io.BytesIO(tiny_png()), "a.png", "image/png")},
+        content_type="multipart/form-data",
+    ).get_json()
+    so_id = order["seller_orders"][0]["id"]
+    world.household.api.post(f"/seller-orders/{so_id}/ship", {})
+    world.household.api.post(f"/seller-orders/{so_id}/deliver")
+    review = someone.api.post(f"/products/{on_sale['id']}/reviews", {"rating": 5}).get_json()
+    lot_product = new_product(world.household, world.coop_admin, name="Vải lô", stock_quantity=0)
+    lot = world.household.api.post(
+        f"/products/{lot_product['id']}/lots",
+        {"harvested_on": "2026-01-02", "quantity": 10, "certification_id": None},
+    ).get_json()
+    world.on_sale_id, world.lot_code = on_sale["id"], lot["code"]
     ids = {
         "report_id": report["id"],
         "notification_id": feed["items"][0]["id"],
@@ -214,6 +245,9 @@ def victim(app, api):
         # payouts are the platform admin's: every stranger is refused before any look-up
         "batch_id": world.admin.api.post("/payouts", {}).get_json()["id"],
         "item_id": 1,
+        "image_id": photo["id"],
+        "review_id": review["id"],
+        "code": lot["code"],
     }
     return world, ids
 
@@ -241,6 +275,10 @@ def _snapshot(world, product_id, order_id) -> dict:
             f"/coops/{world.coop['id']}/delivery-methods"
         ).get_json(),
         "household_unread": owner.get("/me/notifications").get_json()["unread_count"],
+        "reviews": world.household.api.get("/products/2/reviews").get_json(),
+        "lots": world.household.api.get(
+            f"/sellers/{world.household.seller['id']}/products"
+        ).get_json()["items"],
     }
 
 
@@ -279,6 +317,10 @@ def test_strangers_cannot_reach_anothers_objects(app, api, victim):
                     assert r.status_code < 500, (who, method, rule.rule, r.get_json())
                     if rule.rule == "/api/v1/sellers/<int:seller_id>" and r.status_code == 200:
                         assert "phone" not in r.get_json() and "address_line" not in r.get_json()
+                    if rule.rule == "/api/v1/lots/<code>":
+                        assert r.status_code == 200
+                        assert "Bùi Thị Thu" not in r.get_data(as_text=True)
+                        assert "Lạch Tray" not in r.get_data(as_text=True)
                     continue
                 assert r.status_code in (401, 403, 404), (who, method, rule.rule, r.status_code)
                 error = r.get_json()["error"]

@@ -6,12 +6,14 @@ know fails the test."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 
 from marketplace.web.i18n import local_phone
 from tests.factories import build_world, new_coop_admin, new_household, new_product, new_user
+from tests.media_helpers import tiny_png
 from tests.test_route_walk import is_api_route
 from tests.web import browser
 
@@ -33,6 +35,8 @@ PUBLIC = {
     ("GET", "/cart"),  # the visitor's own cart, kept in their session
     ("POST", "/cart/items"),  # 404 here: the victim's pending listing is not for sale
     ("POST", "/cart/items/<int:product_id>"),
+    ("GET", "/t/<code>"),  # a lot's public trace page (no buyer on it: checked below)
+    ("GET", "/media/<path:key>"),  # photo files
 }
 # Pages about one's own things that any logged-in person may open.
 ANYONE_LOGGED_IN = {
@@ -45,6 +49,7 @@ ANYONE_LOGGED_IN = {
     ("GET", "/dashboard/profile"),
     ("POST", "/dashboard/profile"),  # creates one's own seller profile
     ("POST", "/dashboard/profile/submit"),
+    ("GET", "/dashboard/reviews"),  # reviews of one's own household's products
 }
 # One's own dashboard: a household of another co-op may use it for its own things, others may not.
 OWN = {
@@ -137,6 +142,15 @@ def _forms(ids) -> dict[tuple[str, str], dict]:
             "ward_code": "10813",
             "address_line": "Thôn Lạ",
         },
+        ("POST", "/dashboard/products/<int:product_id>/photos"): {},
+        ("POST", "/dashboard/products/<int:product_id>/photos/<int:image_id>/delete"): {},
+        ("POST", "/dashboard/products/<int:product_id>/lots"): {
+            "harvested_on": "2026-01-02",
+            "quantity": "5",
+        },
+        ("POST", "/products/<int:product_id>/review"): {"rating": "1", "text": "Lạ"},
+        ("POST", "/dashboard/reviews/<int:review_id>/reply"): {"text": "Lạ"},
+        ("POST", "/coop/reviews/<int:review_id>/hide"): {"reason": "Lạ"},
         ("POST", "/coop/<int:coop_id>/onboard"): {
             "full_name": "Lạ",
             "display_name": "Vườn lạ",
@@ -203,12 +217,30 @@ def victim(app, api):
         f"/coops/{world.coop['id']}/reports",
         {"kind": "sales_by_household", "from": "2026-01-01", "to": "2026-12-31", "format": "csv"},
     ).get_json()
+    photo = world.household.api.call(
+        "POST",
+        f"/products/{product['id']}/images",
+        data={"file": (io.BytesIO(tiny_png()), "a.png", "image/png")},
+        content_type="multipart/form-data",
+    ).get_json()
+    so_id = order["seller_orders"][0]["id"]
+    world.household.api.post(f"/seller-orders/{so_id}/ship", {})
+    world.household.api.post(f"/seller-orders/{so_id}/deliver")
+    review = someone.api.post(f"/products/{on_sale['id']}/reviews", {"rating": 4}).get_json()
+    lot_product = new_product(world.household, world.coop_admin, name="Vải lô", stock_quantity=0)
+    lot = world.household.api.post(
+        f"/products/{lot_product['id']}/lots", {"harvested_on": "2026-01-02", "quantity": 10}
+    ).get_json()
     ids = {
         "report_id": report["id"],
         "notification_id": world.household.api.get("/me/notifications").get_json()["items"][0][
             "id"
         ],
         "method_id": method["id"],
+        "image_id": photo["id"],
+        "key": photo["url"].removeprefix("/media/"),
+        "review_id": review["id"],
+        "code": lot["code"],
         "order_id": order["id"],
         "seller_order_id": order["seller_orders"][0]["id"],
         "product_id": product["id"],
@@ -235,6 +267,8 @@ def _snapshot(world, ids) -> dict:
         "delivery_methods": admin.get(f"/coops/{ids['coop_id']}/delivery-methods").get_json(),
         "unread": owner.get("/me/notifications").get_json()["unread_count"],
         "reports": world.coop_admin.api.get(f"/reports/{ids['report_id']}").get_json(),
+        "lot": owner.get(f"/lots/{ids['code']}").get_json(),
+        "review": owner.get(f"/lots/{ids['code']}/orders").get_json(),
         "approved": admin.get(f"/coops/{ids['coop_id']}/sellers?status=approved").get_json()[
             "total"
         ],
@@ -279,7 +313,7 @@ def test_strangers_cannot_see_or_change_anothers_things_through_the_pages(app, a
                 b = browser(app, login)
                 r = b.get(path) if method == "GET" else b.post(path, forms.get(key, {}))
                 walked += 1
-                page = r.get_data(as_text=True)
+                page = r.get_data(as_text=True) if r.mimetype.startswith("text/") else ""
                 assert r.status_code < 500, (who, key, r.status_code)
                 assert not any(t in page for t in private_texts), (who, key)
                 if key in PUBLIC:

@@ -30,7 +30,9 @@ CHANGED = "catalogue.changed"  # session.info flag: this transaction changes the
 COMMITTED = "catalogue.committed"  # …and has committed: advance once the connection is back
 
 # The tables whose rows a catalogue or search answer shows.
-CATALOGUE_TABLES = frozenset({"products", "categories", "sellers", "coops", "certifications"})
+CATALOGUE_TABLES = frozenset(
+    {"products", "categories", "sellers", "coops", "certifications", "product_images"}
+)
 # Execution option of a statement that changes only what answers read live (a product's stock and
 # updated_at, stock staying on the same side of zero): it does not move the generation.
 LIVE_ONLY = "catalogue_live_only"

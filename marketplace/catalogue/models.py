@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import User
 from ..clock import UTCDateTime, today_vn, utcnow
 from ..extensions import db
-from ..sellers.models import Seller
+from ..sellers.models import Seller, rating_summary
 
 UNITS = ("kg", "g", "box", "bag", "bunch", "piece", "litre", "dozen")
 # Units whose weight is known; the others need `unit_weight_g` when the product is created.
@@ -90,6 +90,9 @@ class Product(db.Model):
     harvested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # A kg product weighed at packing: its lines are priced by their weight (orders/weighing.py).
     catch_weight: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Visible reviews, kept by reviews/services.py with atomic increments (rating = total / count).
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(20), default="pending_review")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -112,6 +115,10 @@ class Product(db.Model):
         if cold is None or ambient is None:
             return ambient if cold is None else cold
         return max(ambient, cold)
+
+    @property
+    def rating(self) -> dict:
+        return rating_summary(self.rating_total, self.rating_count)
 
     @property
     def in_season(self) -> bool:

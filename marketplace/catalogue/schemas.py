@@ -4,7 +4,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from ..fields import DESCRIPTION_MAX, REASON_MAX, Day, StrictInteger, Text, money, positive_id
 from ..http import PageArgs
-from ..sellers.schemas import CoopRefSchema
+from ..media.schemas import PhotoSchema
+from ..sellers.schemas import CoopRefSchema, RatingSchema
 from .models import PRODUCT_STATUSES, SALE_MODES, UNIT_WEIGHTS_G, UNITS
 
 MAX_IMAGES = 10
@@ -93,6 +94,8 @@ class ProductSchema(Schema):
     harvested_quantity = fields.Integer(allow_none=True)
     harvested_at = fields.DateTime(allow_none=True)
     catch_weight = fields.Boolean(required=True)
+    photos = fields.List(fields.Nested(PhotoSchema), required=True)
+    rating = fields.Nested(RatingSchema, required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
 

@@ -13,6 +13,8 @@ from ..clock import today_vn
 from ..coops.services import can_moderate, record_audit
 from ..errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError, field_error
 from ..extensions import db
+from ..lots.models import Lot
+from ..media.models import ProductImage
 from ..notifications import services as notifications
 from ..places import check_place, province_name
 from ..search.text import slugify
@@ -62,6 +64,7 @@ def with_relations(query: Select) -> Select:
         joinedload(Product.category),
         joinedload(Product.seller).joinedload(Seller.coop),
         selectinload(Product.seller, Seller.certifications),
+        selectinload(Product.photos),
     )
 
 
@@ -173,6 +176,7 @@ def category_and_descendants(slug: str) -> list[int]:
 def product_view(product: Product) -> dict[str, Any]:
     """The dict behind ProductSchema."""
     seller = product.seller
+    photos: list[ProductImage] = product.photos
     return {
         "id": product.id,
         "name": product.name,
@@ -194,7 +198,10 @@ def product_view(product: Product) -> dict[str, Any]:
         "coop": seller.coop,
         "certifications": certs_valid_on(seller, today_vn()),
         "status": product.status,
-        "images": list(product.images or []),
+        # Uploaded photos (1200 px) in their order, then the URLs given with the listing.
+        "images": [photo.url for photo in photos] + list(product.images or []),
+        "photos": photos,
+        "rating": product.rating,
         "unit_weight_g": product.unit_weight_g,
         "shelf_life_hours": product.shelf_life_hours,
         "sale_mode": product.sale_mode,
@@ -350,6 +357,7 @@ def edit_listing(
         product.category_id = get_category(changes.pop("category_slug")).id
         changes["category_slug"] = None  # still counts as a reviewed change
     if "stock_quantity" in changes:
+        _stock_not_in_lots(product)
         changes = dict(changes)
         stock.set_stock(product, changes.pop("stock_quantity"), stock_reason, actor)
     reviewed = any(name in changes for name in REVIEWED_FIELDS)
@@ -402,6 +410,15 @@ def transition(user: User, product: Product, action: str, reason: str | None = N
     return product
 
 
+def _stock_not_in_lots(product: Product) -> None:
+    """A product with lots changes stock only through them (lots hold exactly its stock)."""
+    if db.session.scalar(select(Lot.id).where(Lot.product_id == product.id).limit(1)) is not None:
+        raise Conflict(
+            "This product's stock comes from its harvest lots: record a lot to add stock.",
+            {"stock_quantity": ["Changed through lots only."]},
+        )
+
+
 def adjust_stock(user: User, product: Product, delta: int, reason: str) -> Product:
     _own_product(user, product)
     if product.status == "archived":
@@ -412,6 +429,7 @@ def adjust_stock(user: User, product: Product, delta: int, reason: str) -> Produ
             "or record the harvest.",
             {"sale_mode": product.sale_mode, "action": "adjust_stock"},
         )
+    _stock_not_in_lots(product)
     return stock.adjust_stock(product, delta, reason, user)
 
 

@@ -156,3 +156,20 @@ def release_stock(quantities: Mapping[int, int], *, reason: str, order_id: int |
         for pid in sorted(quantities):
             _apply(pid, quantities[pid], reason, None, order_id)
     db.session.flush()
+
+
+def receive_lot(product: Product, quantity: int, actor: User | None) -> Product:
+    """A harvest lot comes in: its units join the product's stock (a movement of reason `lot`)."""
+    _apply(product.id, quantity, "lot", actor, None)
+    db.session.flush()
+    return product
+
+
+def remove_recalled(product: Product, quantity: int, actor: User | None) -> Product:
+    """A recalled lot's unsold units leave the stock (a movement of reason `lot_recalled`)."""
+    if quantity and _apply(product.id, -quantity, "lot_recalled", actor, None) is None:
+        raise InsufficientStock(
+            "The stock holds fewer units than the recalled lot.", {"quantity": quantity}
+        )
+    db.session.flush()
+    return product

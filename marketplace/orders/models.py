@@ -156,6 +156,10 @@ class OrderLine(db.Model):
     actual_weight_g: Mapped[int | None] = mapped_column(Integer)
 
     seller_order: Mapped[SellerOrder] = relationship(back_populates="lines")
+    # Which harvest lots its units came from (lots/models.py; empty for products without lots).
+    lot_allocations: Mapped[list[LotAllocation]] = relationship(  # noqa: F821
+        "LotAllocation", back_populates="line", order_by="LotAllocation.id", passive_deletes=True
+    )
 
 
 class IdempotencyRecord(db.Model):

@@ -97,6 +97,11 @@ class ShipSchema(Schema):
 # ---- responses ----------------------------------------------------------------------------
 
 
+class LineLotSchema(Schema):
+    code = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+
+
 class OrderLineSchema(Schema):
     product_id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -107,6 +112,7 @@ class OrderLineSchema(Schema):
     catch_weight = fields.Boolean(required=True)
     actual_weight_g = fields.Integer(allow_none=True)
     pre_ordered_quantity = fields.Integer(allow_none=True)
+    lots = fields.List(fields.Nested(LineLotSchema), attribute="lot_allocations", required=True)
 
 
 class SellerOrderSchema(Schema):

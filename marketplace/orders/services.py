@@ -36,6 +36,8 @@ from ..errors import (
 )
 from ..extensions import db
 from ..http import paginate
+from ..lots import allocation as lot_allocation
+from ..lots.models import LotAllocation
 from ..money import services as money
 from ..notifications import events
 from ..notifications import services as notifications
@@ -254,6 +256,7 @@ def place_order(
     stock.reserve_stock(
         quantities, reason=f"Order {order.number}", order_id=order.id, locked=products
     )
+    lot_allocation.take_for_lines(line for so in by_seller.values() for line in so.lines)
     if not card:
         notifications.seller_orders_placed(order.seller_orders)
     return order
@@ -311,6 +314,7 @@ def _release(order: Order, seller_orders: list[SellerOrder], why: str) -> None:
     for seller_order in seller_orders:
         for line in seller_order.lines:
             quantities[line.product_id] += line.quantity
+    quantities = lot_allocation.release_lot_units(seller_orders, quantities)
     if quantities:
         stock.release_stock(quantities, reason=f"{why} {order.number}", order_id=order.id)
 
@@ -470,7 +474,10 @@ def _orders_scope(user: User):
 
 def _with_relations(query: Select) -> Select:
     return query.options(
-        selectinload(Order.seller_orders).selectinload(SellerOrder.lines),
+        selectinload(Order.seller_orders)
+        .selectinload(SellerOrder.lines)
+        .selectinload(OrderLine.lot_allocations)
+        .joinedload(LotAllocation.lot),
         selectinload(Order.seller_orders).joinedload(SellerOrder.seller),
         selectinload(Order.payment).selectinload(Payment.refunds),
     )
@@ -563,7 +570,9 @@ def seller_orders_of(user: User, status: str | None = None) -> Select:
     return query.options(
         joinedload(SellerOrder.order).selectinload(Order.payment).selectinload(Payment.refunds),
         joinedload(SellerOrder.seller),
-        selectinload(SellerOrder.lines),
+        selectinload(SellerOrder.lines)
+        .selectinload(OrderLine.lot_allocations)
+        .joinedload(LotAllocation.lot),
     ).order_by(SellerOrder.created_at.desc(), SellerOrder.id.desc())
 
 
@@ -743,6 +752,12 @@ def cancel_part(user: User, seller_order: SellerOrder, reason: str) -> SellerOrd
     """The household cancels its part: its stock back and its subtotal refunded (card)."""
     order = _own_part(user, seller_order)
     return _cancel_part(order, seller_order, reason)
+
+
+def cancel_seller_order(seller_order: SellerOrder, reason: str) -> SellerOrder:
+    """Cancel one household's part of a placed or paid order on the platform's behalf (a lot
+    recall): locked first, then like a household's cancel."""
+    return _cancel_part(lock_order(seller_order.order_id), seller_order, reason)
 
 
 def _cancel_part(

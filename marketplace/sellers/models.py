@@ -11,6 +11,11 @@ from ..coops.models import Coop
 from ..extensions import db
 
 
+def rating_summary(total: int, count: int) -> dict:
+    """``{average, count}`` of visible reviews; the average has two decimals, null without any."""
+    return {"average": round(total / count, 2) if count else None, "count": count}
+
+
 class Seller(db.Model):
     """A farming household's seller profile (one per user)."""
 
@@ -30,6 +35,9 @@ class Seller(db.Model):
     address_line: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     farm_area_m2: Mapped[int | None] = mapped_column(Integer)
+    # Visible reviews of its products, kept by reviews/services.py (rating = total / count).
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Where payouts go (a NAPAS bank, money/banks.py); all three or none.
@@ -52,6 +60,10 @@ class Seller(db.Model):
             "account_no": self.payout_account_no,
             "account_name": self.payout_account_name,
         }
+
+    @property
+    def rating(self) -> dict:
+        return rating_summary(self.rating_total, self.rating_count)
 
 
 class Certification(db.Model):

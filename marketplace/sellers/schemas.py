@@ -24,6 +24,13 @@ class CertificationSchema(Schema):
     verified_at = fields.DateTime(allow_none=True)
 
 
+class RatingSchema(Schema):
+    """Visible reviews: the average rating (1–5, two decimals; null without reviews) and count."""
+
+    average = fields.Float(allow_none=True, required=True)
+    count = fields.Integer(required=True)
+
+
 class SellerSchema(Schema):
     """A household; ``user_id``, ``phone`` and ``address_line`` only in the full view (owner,
     co-op admins, platform admins)."""
@@ -40,6 +47,7 @@ class SellerSchema(Schema):
     description = fields.String(allow_none=True)
     farm_area_m2 = fields.Integer(allow_none=True)
     certifications = fields.List(fields.Nested(CertificationSchema), required=True)
+    rating = fields.Nested(RatingSchema, required=True)
     created_at = fields.DateTime(required=True)
     phone = fields.String()
     address_line = fields.String()

@@ -76,6 +76,7 @@ def seller_view(seller: Seller, *, full: bool) -> dict[str, Any]:
         "description": seller.description,
         "farm_area_m2": seller.farm_area_m2,
         "certifications": [certification_view(c) for c in certs],
+        "rating": seller.rating,
         "created_at": seller.created_at,
     }
     if full:

@@ -26,13 +26,16 @@ from . import (  # noqa: F401  (routes)
     coop_reports,
     harvest_page,
     household,
+    household_lots,
     household_orders,
     money,
     notifications_page,
     profile,
+    reviews_pages,
     search_page,
     shop,
     storefront,
+    trace,
 )
 from .blueprint import bp
 from .i18n import (

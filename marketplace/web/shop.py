@@ -20,6 +20,7 @@ from ..orders.routes import place_order_once
 from ..orders.schemas import MAX_ITEMS, MAX_QUANTITY, OrderCreateSchema
 from ..payments import bank_transfer
 from ..places import all_provinces, wards_of
+from ..reviews import services as reviews
 from .actions import perform
 from .blueprint import bp
 from .forms import ascii_int, form_data
@@ -344,8 +345,19 @@ def order_page(order_id: int):
     user = page_user()
     order = orders.show_order(user, order_id)
     is_buyer = order.buyer_id == user.id
+    delivered = [
+        line.product_id
+        for so in order.seller_orders
+        if so.status == "delivered"
+        for line in so.lines
+    ]
+    reviewable = reviews.reviewable_products(user, delivered) if is_buyer else set()
     return render_template(
-        "web/order.html", o=order, is_buyer=is_buyer, bank=_bank_box(order) if is_buyer else None
+        "web/order.html",
+        o=order,
+        is_buyer=is_buyer,
+        bank=_bank_box(order) if is_buyer else None,
+        reviewable=reviewable,
     )
 
 

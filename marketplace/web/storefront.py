@@ -9,12 +9,14 @@ from ..catalogue import services as catalogue
 from ..catalogue.schemas import ProductListArgs
 from ..http import PageArgs, paginate
 from ..places import all_provinces, wards_of
+from ..reviews import services as reviews
 from ..sellers import services as sellers
 from .blueprint import bp
 from .forms import ascii_int
 from .session import page_user
 
 HOME_COUNT = 12
+REVIEWS_SHOWN = 20
 PER_PAGE = 24
 
 
@@ -70,7 +72,8 @@ def browse():
 def product(product_id: int):
     """A product as the visitor may see it (its household and co-op also see unpublished ones)."""
     item = catalogue.get_product_for(page_user(), product_id)
-    return render_template("web/product.html", p=catalogue.product_view(item))
+    shown = paginate(reviews.visible_reviews(item.id), 1, REVIEWS_SHOWN)["items"]
+    return render_template("web/product.html", p=catalogue.product_view(item), reviews=shown)
 
 
 @bp.route("/households/<int:seller_id>")
@@ -82,8 +85,12 @@ def household_page(seller_id: int):
         catalogue.catalogue({"seller_id": seller.id}, "newest"), page_number(), PER_PAGE
     )
     result["items"] = [catalogue.product_view(p) for p in result["items"]]
+    shown = paginate(reviews.reviews_of_seller(seller.id), 1, REVIEWS_SHOWN)["items"]
     return render_template(
-        "web/household.html", s=sellers.seller_view(seller, full=False), result=result
+        "web/household.html",
+        s=sellers.seller_view(seller, full=False),
+        result=result,
+        reviews=shown,
     )
 
 

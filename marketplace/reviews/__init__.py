@@ -1,0 +1,1 @@
+"""Verified-purchase reviews of products, the household's reply, co-op moderation."""
