@@ -22,7 +22,7 @@ from flask_migrate import upgrade
 from marketplace import create_app
 from marketplace.extensions import db, limiter
 
-pytest_plugins = ["tests.payments_fixtures", "tests.gateways"]
+pytest_plugins = ["tests.payments_fixtures", "tests.gateways", "tests.browser"]
 
 TEST_DB = os.environ.get("TEST_DB", "sqlite")
 PG_SERVER_URL = os.environ.get(

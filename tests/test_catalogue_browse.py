@@ -56,6 +56,7 @@ def catalogue(app, api):
             name="Gạo ST25",
             category_slug="gao",
             unit="bag",
+            unit_weight_g=5_000,
             unit_price_vnd=180_000,
             origin_province_code=92,
         ),

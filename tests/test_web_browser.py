@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from marketplace.clock import today_vn
 from marketplace.payments import vietqr
 from tests.bank_transfer_helpers import BANK_CONFIG, notify, transaction
-from tests.browser import Visitor, chromium, live_server  # noqa: F401  (fixtures)
+from tests.browser import Visitor  # chromium and live_server: the tests.browser plugin
 from tests.factories import PASSWORD, build_world, new_product
 from tests.qr_images import decode_svg
 
@@ -26,7 +26,7 @@ def world(app, api):
 
 
 @pytest.fixture
-def visitors(chromium, live_server):  # noqa: F811
+def visitors(chromium, live_server):
     opened: list[Visitor] = []
 
     def open_(viewport=None) -> Visitor:
@@ -137,7 +137,7 @@ def test_pages_switch_to_english_and_remember_it(world, visitors):
     visitor.screenshot("login-en")
 
 
-def test_a_form_post_without_the_csrf_token_is_refused(world, visitors, live_server):  # noqa: F811
+def test_a_form_post_without_the_csrf_token_is_refused(world, visitors, live_server):
     visitor = visitors()
     visitor.page.goto("/login")
     r = visitor.page.request.post(

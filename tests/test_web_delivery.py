@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import Visitor, chromium, live_server  # noqa: F401  (fixtures)
+from tests.browser import Visitor  # chromium and live_server: the tests.browser plugin
 from tests.delivery_helpers import COLD_TRUCK, PICKUP, make_overdue, new_method
 from tests.factories import PASSWORD, build_world, new_product
 from tests.orders_helpers import order_body
@@ -26,7 +26,7 @@ def world(app, api):
 
 
 @pytest.fixture
-def visitors(chromium, live_server):  # noqa: F811
+def visitors(chromium, live_server):
     opened: list[Visitor] = []
 
     def open_() -> Visitor:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.browser import Visitor, chromium, live_server  # noqa: F401  (fixtures)
+from tests.browser import Visitor  # chromium and live_server: the tests.browser plugin
 from tests.factories import PASSWORD, build_world, new_product
 from tests.orders_helpers import order_body
 from tests.preorders_helpers import buyers, harvest_day, placed, pre_order, pre_order_product
@@ -28,7 +28,7 @@ def world(app, api):
 
 
 @pytest.fixture
-def visitors(chromium, live_server):  # noqa: F811
+def visitors(chromium, live_server):
     opened: list[Visitor] = []
 
     def open_() -> Visitor:
