@@ -582,4 +582,8 @@ VI = {
     "What did you think? (optional)": "Bạn thấy thế nào? (không bắt buộc)",
     "Where": "Nơi sản xuất",
     "Your reply": "Câu trả lời của bạn",
+    "Weight of one unit (grams)": "Khối lượng một đơn vị (gam)",
+    "Needed for a box, bag, bunch, piece or dozen: delivery fees go by weight.": "Cần cho thùng, túi, nải, quả hoặc chục: phí giao hàng tính theo khối lượng.",
+    "Keeps fresh for (hours)": "Giữ tươi được (giờ)",
+    "Leave empty to use the category's.": "Để trống để dùng giá trị của danh mục.",
 }

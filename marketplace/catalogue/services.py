@@ -231,8 +231,16 @@ def get_product_for(user: User | None, product_id: int) -> Product:
 
     One statement: for a single product, its household's few certifications are joined in too
     (a second round trip costs more than the repeated product columns)."""
-    query = select(Product).where(Product.id == product_id)
-    product = (
+    # Whether buyers may see it comes from the one rule, visible_products(), in the same statement.
+    visible = (
+        visible_products()
+        .with_only_columns(Product.id)
+        .where(Product.id == product_id)
+        .correlate(None)
+        .scalar_subquery()
+    )
+    query = select(Product, visible.label("visible_id")).where(Product.id == product_id)
+    row = (
         db.session.execute(
             query.options(
                 joinedload(Product.category),
@@ -241,12 +249,12 @@ def get_product_for(user: User | None, product_id: int) -> Product:
             )
         )
         .unique()
-        .scalar_one_or_none()
+        .one_or_none()
     )
-    if product is None:
+    if row is None:
         raise NotFound("No such product.")
-    visible = product.status == "active" and product.seller.status == "approved"
-    if not visible and not manages(user, product):
+    product, visible_id = row
+    if visible_id is None and not manages(user, product):
         raise NotFound("No such product.")
     return product
 
