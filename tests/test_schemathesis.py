@@ -92,6 +92,9 @@ def hostile_api_schema(app):
 
     @hostile.hook
     def flatmap_body(context, body):
+        if context.operation.path.endswith("/images"):
+            # multipart: the client cannot even encode a lone surrogate into a file part
+            return st.just(body)
         return _hostile(body)
 
     @hostile.hook
