@@ -9,6 +9,7 @@ import io
 
 import openpyxl
 import pytest
+import requests
 from sqlalchemy import update
 
 from marketplace.clock import VIETNAM
@@ -19,9 +20,17 @@ from marketplace.reports.services import run_report
 from marketplace.sellers.models import Seller
 from tests.factories import new_product
 from tests.orders_helpers import build_shop, order_body
+from tests.payments_fixtures import CARD_OK, TEST_SECRET_KEY
+from tests.test_webhook import deliver as webhook
+from tests.test_webhook import event, provider_get
 from tests.web import browser, text
 
 BODY = {"kind": "sales_by_household", "from": "2026-06-01", "to": "2026-06-30", "format": "csv"}
+
+
+@pytest.fixture
+def app_config(app_config, stripe_config):
+    return {**app_config, **stripe_config}
 
 
 @pytest.fixture
@@ -29,11 +38,18 @@ def shop(app, api):
     return build_shop(app, api)
 
 
-def deliver_on(app, shop, household, items, vietnam_day: dt.datetime) -> dict:
-    """An order of ``items`` delivered by ``household``, its delivery dated in Vietnam time."""
-    order = shop.buyer.api.post("/orders", order_body(items)).get_json()
+def deliver_on(
+    app, shop, household, items, vietnam_day: dt.datetime, *, method="cod", weights=None
+) -> dict:
+    """An order of ``items`` delivered by ``household``, its delivery dated in Vietnam time;
+    ``weights`` ({product_id: grams}) weighs catch-weight lines when it ships."""
+    order = shop.buyer.api.post(
+        "/orders", order_body(items, method, CARD_OK if method == "card" else None)
+    ).get_json()
     part = next(so for so in order["seller_orders"] if so["seller"]["id"] == household.seller["id"])
-    assert household.api.post(f"/seller-orders/{part['id']}/ship").status_code == 200
+    lines = [{"product_id": pid, "actual_weight_g": g} for pid, g in (weights or {}).items()]
+    r = household.api.post(f"/seller-orders/{part['id']}/ship", {"lines": lines} if lines else {})
+    assert r.status_code == 200, r.get_json()
     assert household.api.post(f"/seller-orders/{part['id']}/deliver").status_code == 200
     with app.app_context():
         db.session.execute(
@@ -42,7 +58,22 @@ def deliver_on(app, shop, household, items, vietnam_day: dt.datetime) -> dict:
             .values(delivered_at=vietnam_day.replace(tzinfo=VIETNAM).astimezone(dt.UTC))
         )
         db.session.commit()
-    return part
+    return {**part, "order_id": order["id"], "payment": order["payment"]}
+
+
+def refund_at_provider(app, stripe_config, part: dict, amount: int) -> None:
+    """Money given back from the provider's dashboard after delivery (charge.refunded)."""
+    intent_id = part["payment"]["provider_id"]
+    r = requests.post(
+        f"{stripe_config['STRIPE_API_BASE']}/v1/refunds",
+        data={"payment_intent": intent_id, "amount": str(amount)},
+        headers={"Authorization": f"Bearer {TEST_SECRET_KEY}"},
+        timeout=10,
+    )
+    r.raise_for_status()
+    charge = provider_get(stripe_config, f"/v1/payment_intents/{intent_id}")["latest_charge"]
+    r = webhook(app.test_client(), event("charge.refunded", charge))
+    assert r.status_code == 200, r.get_json()
 
 
 def build(app, report_id: int) -> str | None:
@@ -56,7 +87,47 @@ def download(api_as, report_id: int):
     return r
 
 
-def test_sales_by_household_counts_what_was_delivered_in_the_period(app, api, shop):
+def kg_text(grams: int) -> str:
+    return f"{grams / 1000:.3f}".rstrip("0").rstrip(".")
+
+
+def expected_row(shop, household, parts: list[dict], code: str) -> list:
+    """What the report must say for ``household``, read from its delivered seller orders as the
+    buyer sees them now, the products' unit weights and the household's ledger."""
+    seen = []
+    for part in parts:
+        order = shop.buyer.api.get(f"/orders/{part['order_id']}").get_json()
+        seen += [so for so in order["seller_orders"] if so["id"] == part["id"]]
+    assert [so["status"] for so in seen] == ["delivered"] * len(parts)
+    grams = 0
+    for so in seen:
+        for line in so["lines"]:
+            if line["actual_weight_g"] is not None:
+                grams += line["actual_weight_g"]
+            else:
+                product = shop.buyer.api.get(f"/products/{line['product_id']}").get_json()
+                grams += line["quantity"] * product["unit_weight_g"]
+    ids = {so["id"] for so in seen}
+    ledger = household.api.get(f"/sellers/{household.seller['id']}/ledger?per_page=100")
+    entries = [e for e in ledger.get_json()["items"] if e["seller_order_id"] in ids]
+    refunds = -sum(e["amount_vnd"] for e in entries if e["kind"] == "refund")
+    given_back = sum(
+        e["amount_vnd"] for e in entries if e["kind"] == "commission" and e["amount_vnd"] > 0
+    )
+    gross = sum(so["subtotal_vnd"] for so in seen)
+    commission = sum(so["commission_vnd"] for so in seen) - given_back
+    net = gross - commission - refunds
+    # What the household was credited for them: sale − commission + refund entries.
+    assert net == sum(e["amount_vnd"] for e in entries)
+    name = seen[0]["seller"]["display_name"]
+    return [code, name, len(seen), grams, gross, commission, refunds, net]
+
+
+@pytest.fixture
+def june(app, shop, stripe_config):
+    """June's deliveries (and some outside it) of both households of the co-op, with a counted
+    unit (box, g), a weighed crate paid by card and refunded in part after delivery; returns the
+    expected rows {household code: row} (kg in grams)."""
     w = shop.world
     with app.app_context():
         db.session.execute(
@@ -71,15 +142,63 @@ def test_sales_by_household_counts_what_was_delivered_in_the_period(app, api, sh
         unit_price_vnd=500,
         stock_quantity=1000,
     )
-    june = dt.datetime(2026, 6, 1, 0, 30)  # 17:30 on 31 May in UTC: still June in Vietnam
-    deliver_on(app, shop, w.household, [(shop.lychee["id"], 2), (shop.rice["id"], 3)], june)
-    deliver_on(app, shop, w.household, [(shop.lychee["id"], 1)], dt.datetime(2026, 6, 30, 23, 0))
-    deliver_on(app, shop, w.other_household, [(honey["id"], 750)], dt.datetime(2026, 6, 15, 9))
+    mango_box = new_product(
+        w.other_household,
+        w.coop_admin,
+        name="Hộp xoài cát Hoà Lộc",
+        unit="box",
+        unit_weight_g=2_500,
+        unit_price_vnd=180_000,
+        stock_quantity=20,
+    )
+    crate = new_product(w.household, w.coop_admin, name="Thùng vải cân", catch_weight=True)
+    june_1 = dt.datetime(2026, 6, 1, 0, 30)  # 17:30 on 31 May in UTC: still June in Vietnam
+    mine = [
+        deliver_on(app, shop, w.household, [(shop.lychee["id"], 2), (shop.rice["id"], 3)], june_1),
+        deliver_on(app, shop, w.household, [(shop.lychee["id"], 1)], dt.datetime(2026, 6, 30, 23)),
+        # Weighed lighter at packing (refunded then: the subtotal is the weighed one), and
+        # 20,000 VND more refunded from the provider's dashboard after delivery.
+        deliver_on(
+            app,
+            shop,
+            w.household,
+            [(crate["id"], 5)],
+            dt.datetime(2026, 6, 20, 8),
+            method="card",
+            weights={crate["id"]: 4_700},
+        ),
+    ]
+    refund_at_provider(app, stripe_config, mine[2], 20_000)
+    theirs = [
+        deliver_on(app, shop, w.other_household, [(honey["id"], 750)], dt.datetime(2026, 6, 15, 9)),
+        deliver_on(
+            app, shop, w.other_household, [(mango_box["id"], 3)], dt.datetime(2026, 6, 16, 10)
+        ),
+    ]
     # Outside the period, or not delivered: not counted.
     deliver_on(app, shop, w.household, [(shop.lychee["id"], 7)], dt.datetime(2026, 7, 1, 0, 5))
     deliver_on(app, shop, w.household, [(shop.lychee["id"], 9)], dt.datetime(2026, 5, 31, 23, 59))
     shop.buyer.api.post("/orders", order_body([(shop.longan["id"], 1)]))
+    other_code = str(w.other_household.seller["id"])
+    rows = {
+        "HH-001": expected_row(shop, w.household, mine, "HH-001"),
+        other_code: expected_row(shop, w.other_household, theirs, other_code),
+    }
+    # The scenario is what it says: a weighed crate, a box and a refund after delivery count.
+    assert rows["HH-001"][3] == (2 + 1) * 1000 + 3 * 1000 + 4_700
+    assert rows[other_code][3] == 750 + 3 * 2_500
+    assert rows["HH-001"][6] == 20_000
+    assert all(row[5] > 0 for row in rows.values())
+    return rows
 
+
+def total_of(rows: dict, label: str) -> list:
+    values = [sum(row[i] for row in rows.values()) for i in range(2, 8)]
+    return [label, "", *values]
+
+
+def test_sales_by_household_counts_what_was_delivered_in_the_period(app, api, shop, june):
+    w = shop.world
     r = w.coop_admin.api.post(f"/coops/{w.coop['id']}/reports", BODY)
     assert r.status_code == 202
     queued = r.get_json()
@@ -111,32 +230,18 @@ def test_sales_by_household_counts_what_was_delivered_in_the_period(app, api, sh
         "Hoàn tiền (VND)",
         "Thực nhận (VND)",
     ]
-    lychee_rice = 2 * 45_000 + 3 * 30_000 + 45_000
-    other_code = str(w.other_household.seller["id"])
-    assert sorted(rows[1:3]) == sorted(
-        [
-            [
-                "HH-001",
-                "Vườn vải nhà bác Lợi",
-                "2",
-                "6",
-                str(lychee_rice),
-                "0",
-                "0",
-                str(lychee_rice),
-            ],
-            [other_code, "Vườn vải nhà bác Lợi", "1", "0.75", "375000", "0", "0", "375000"],
-        ]
-    )
-    total = lychee_rice + 375_000
-    assert rows[3] == ["TỔNG", "", "3", "6.75", str(total), "0", "0", str(total)]
+
+    def as_csv(row: list) -> list[str]:
+        return [str(value) if i != 3 else kg_text(value) for i, value in enumerate(row)]
+
+    assert sorted(rows[1:3]) == sorted(as_csv(row) for row in june.values())
+    assert rows[3] == as_csv(total_of(june, "TỔNG"))
     assert len(rows) == 4
 
 
-def test_xlsx_in_english_for_an_english_speaking_admin(app, api, shop):
+def test_xlsx_in_english_for_an_english_speaking_admin(app, api, shop, june):
     w = shop.world
     w.coop_admin.api.patch("/me", {"locale": "en"})
-    deliver_on(app, shop, w.household, [(shop.lychee["id"], 4)], dt.datetime(2026, 6, 10, 10))
     report = w.coop_admin.api.post(
         f"/coops/{w.coop['id']}/reports", {**BODY, "format": "xlsx"}
     ).get_json()
@@ -148,9 +253,26 @@ def test_xlsx_in_english_for_an_english_speaking_admin(app, api, shop):
     assert r.headers["Content-Disposition"].endswith('.xlsx"')
     sheet = openpyxl.load_workbook(io.BytesIO(r.data)).active
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert values[0][:3] == ["Household code", "Display name", "Seller orders delivered"]
-    assert values[1][2:] == [1, 4, 180_000, 0, 0, 180_000]
-    assert values[2][0] == "TOTAL" and values[2][4] == 180_000
+    assert values[0] == [
+        "Household code",
+        "Display name",
+        "Seller orders delivered",
+        "Kg delivered",
+        "Gross VND",
+        "Commission VND",
+        "Refunds VND",
+        "Net VND",
+    ]
+
+    def as_xlsx(row: list) -> list:
+        return [row[0], row[1], row[2], row[3] / 1000, *row[4:]]
+
+    assert sorted(values[1:3], key=str) == sorted((as_xlsx(r) for r in june.values()), key=str)
+    # numbers are numbers (the money columns are integers)
+    assert all(isinstance(v, int) for line in values[1:] for v in line[4:])
+    total = as_xlsx(total_of(june, "TOTAL"))
+    assert values[3][0] == "TOTAL" and values[3][2:] == total[2:]
+    assert len(values) == 4
 
 
 def test_only_the_coops_admins_and_platform_admins_see_its_reports(app, api, shop):

@@ -1,7 +1,9 @@
-"""The ship-by sweep: seller orders not shipped in time are cancelled (`not_shipped_in_time`).
+"""The ship-by sweeps: households are reminded when `ship_by` is 4 hours away, and seller orders
+not shipped in time are cancelled (`not_shipped_in_time`).
 
-Reads do it lazily (orders/services.py); `flask orders expire-shipments` and the job worker (every
+Reads cancel lazily (orders/services.py); `flask orders expire-shipments` and the job worker (every
 minute) call cancel_overdue_shipments(), one short transaction per seller order.
+`flask orders remind-ship-by` and the worker (every minute) call remind_ship_by_soon().
 """
 
 from __future__ import annotations
@@ -32,3 +34,19 @@ def cancel_overdue_shipments(now: dt.datetime | None = None, limit: int | None =
         except AppError as exc:
             log.warning("could not cancel overdue seller order %s: %s", seller_order_id, exc)
     return cancelled
+
+
+REMINDER_BATCH = 100
+
+
+def remind_ship_by_soon(now: dt.datetime | None = None) -> int:
+    """Remind the household of every confirmed seller order whose ship_by is within 4 hours and
+    that was not reminded yet, once each (compare-and-set on `ship_by_reminded_at`, see
+    orders.remind_ship_by_soon); one transaction per batch. Returns how many were reminded."""
+    reminded = 0
+    while True:
+        with transaction():
+            told = orders.remind_ship_by_soon(now, limit=REMINDER_BATCH)
+        reminded += told
+        if told < REMINDER_BATCH:
+            return reminded

@@ -16,7 +16,7 @@ from typing import Any
 
 from huey import crontab
 
-from ..delivery.deadlines import cancel_overdue_shipments
+from ..delivery.deadlines import cancel_overdue_shipments, remind_ship_by_soon
 from ..extensions import db
 from ..notifications.delivery import deliver_due
 from ..orders.cli import expire_unpaid_orders
@@ -77,6 +77,7 @@ TASKS: dict[str, Callable[..., Any]] = {
 PERIODIC: list[Periodic] = [
     Periodic("expire_reservations", crontab(minute="*"), expire_reservations),
     Periodic("cancel_overdue_shipments", crontab(minute="*"), cancel_overdue_shipments),
+    Periodic("remind_ship_by_soon", crontab(minute="*"), remind_ship_by_soon),
     Periodic("deliver_notifications", crontab(minute="*"), deliver_notifications),
     Periodic("run_forgotten_reports", crontab(minute="*"), run_forgotten_reports),
     # 03:00 and 02:00 in Vietnam (UTC+7).

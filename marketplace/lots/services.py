@@ -12,7 +12,7 @@ import secrets
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
@@ -22,8 +22,10 @@ from ..clock import VIETNAM, today_vn, utcnow
 from ..coops.services import can_moderate, record_audit
 from ..errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError
 from ..extensions import db
+from ..notifications import services as notifications
 from ..orders import services as orders
 from ..orders.models import Order, OrderLine, SellerOrder
+from ..payments.models import Refund
 from ..places import province_name, ward_name
 from ..sellers.models import Certification, Seller
 from .models import Lot, LotAllocation
@@ -33,6 +35,8 @@ CODE_LENGTH = 8
 RECALL_CANCEL_REASON = "lot_recalled"
 # Seller orders a recall cancels: not shipped yet, in an order that was placed or paid.
 CANCELLABLE = ("pending", "confirmed")
+# Seller orders whose buyer has (or is about to have) the lot's produce: told not to use it.
+RECEIVED = ("shipped", "delivered")
 
 
 def is_code(code: str) -> bool:
@@ -294,7 +298,8 @@ def recall(user: User, lot: Lot, reason: str) -> Lot:
     lot.recalled_at = utcnow()
     lot.recall_reason = reason
     db.session.flush()
-    for seller_order in _holding(lot.id, CANCELLABLE):
+    cancelled = _holding(lot.id, CANCELLABLE)
+    for seller_order in cancelled:
         # Units of this lot do not come back (release_lot_units); other lots' units do.
         orders.cancel_seller_order(seller_order, RECALL_CANCEL_REASON)
     unsold, lot.remaining = lot.remaining, 0  # the lot's row is locked: nobody takes units now
@@ -308,10 +313,60 @@ def recall(user: User, lot: Lot, reason: str) -> Lot:
         target_id=lot.id,
         reason=reason,
     )
-    notify_recall(lot, [so.id for so in _holding(lot.id, ("shipped", "delivered"))])
+    notify_recall(lot, [so.id for so in cancelled] + _received(lot.id))
     return lot
 
 
-def notify_recall(lot: Lot, seller_order_ids: list[int]) -> None:
-    """Hook for the notifications feature: tell the buyers of these shipped or delivered seller
-    orders (and their households) that ``lot`` is recalled. Nothing is sent yet."""
+def _received(lot_id: int) -> list[int]:
+    """Seller orders holding the lot that left the household (shipped or delivered), whatever
+    their order's status now (a fully delivered order is `completed`)."""
+    return list(
+        db.session.scalars(
+            select(SellerOrder.id)
+            .where(
+                SellerOrder.status.in_(RECEIVED),
+                SellerOrder.id.in_(
+                    select(OrderLine.seller_order_id)
+                    .join(LotAllocation, LotAllocation.order_line_id == OrderLine.id)
+                    .where(LotAllocation.lot_id == lot_id)
+                ),
+            )
+            .order_by(SellerOrder.id)
+        )
+    )
+
+
+def notify_recall(lot: Lot, seller_order_ids: list[int]) -> int:
+    """Tell the buyers of these seller orders, once each, that ``lot`` is recalled: those the
+    recall just cancelled (and what is refunded to them) and those that were shipped or
+    delivered (do not use it). Written to the outbox in the recall's transaction: a recall that
+    rolls back tells nobody. Returns the number of buyers told."""
+    if not seller_order_ids:
+        return 0
+    seller_orders = list(
+        db.session.scalars(
+            select(SellerOrder)
+            .where(SellerOrder.id.in_(seller_order_ids))
+            .options(joinedload(SellerOrder.order))
+            .order_by(SellerOrder.id)
+        )
+    )
+    cancelled = [so for so in seller_orders if so.status == "cancelled"]
+    received = [so for so in seller_orders if so.status in RECEIVED]
+    refunded = dict(
+        db.session.execute(
+            select(Refund.seller_order_id, func.sum(Refund.amount_vnd))
+            .where(
+                Refund.seller_order_id.in_([so.id for so in cancelled] or [-1]),
+                Refund.status != "failed",
+            )
+            .group_by(Refund.seller_order_id)
+        ).all()
+    )
+    return notifications.lot_recalled(
+        lot,
+        lot.recall_reason,
+        cancelled,
+        received,
+        {so_id: int(amount or 0) for so_id, amount in refunded.items()},
+    )

@@ -27,12 +27,13 @@ LISTING_APPROVED = "listing.approved"
 LISTING_REJECTED = "listing.rejected"
 HOUSEHOLD_APPROVED = "household.approved"
 HOUSEHOLD_REJECTED = "household.rejected"
+SHIP_BY_SOON = "ship_by.soon"  # the ship-by sweep (delivery/deadlines.py)
+LOT_RECALLED = "lot.recalled"  # a co-op recalls a lot (lots/services.py)
 # For the features that emit them later (texts ready).
 SELLER_ORDER_REFUSED = "seller_order.refused"
 PREORDER_ALLOCATED = "preorder.allocated"
 PREORDER_CUT = "preorder.cut"
 PAYOUT_PAID = "payout.paid"
-SHIP_BY_SOON = "ship_by.soon"
 
 # (event, audience) → locale → (subject, text)
 TEXTS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
@@ -221,13 +222,26 @@ TEXTS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     (SHIP_BY_SOON, HOUSEHOLD): {
         "vi": (
             "Đơn {order_number} cần gửi trước {ship_by}",
-            "Nông sản: còn 4 giờ để gửi đơn {order_number}; hạn chót {ship_by}, "
-            "quá hạn đơn sẽ tự huỷ.",
+            "Nông sản: còn chưa đầy 4 giờ để gửi đơn {order_number} ({items}); hạn chót "
+            "{ship_by}, quá hạn đơn sẽ tự huỷ.",
         ),
         "en": (
             "Ship order {order_number} by {ship_by}",
-            "Nông sản: 4 hours left to ship order {order_number}; it is cancelled by itself "
-            "after {ship_by}.",
+            "Nông sản: less than 4 hours left to ship order {order_number} ({items}); it is "
+            "cancelled by itself after {ship_by}.",
+        ),
+    },
+    # To each buyer of the lot's seller orders, once, about their own orders only.
+    (LOT_RECALLED, BUYER): {
+        "vi": (
+            "Thu hồi lô {lot_code}: {product_name}",
+            "Nông sản: hợp tác xã đã thu hồi lô {lot_code} của sản phẩm “{product_name}” "
+            "({seller_name}).{reason_clause}{received_clause}{cancelled_clause}{refund_clause}",
+        ),
+        "en": (
+            "Lot {lot_code} recalled: {product_name}",
+            "Nông sản: the co-op has recalled lot {lot_code} of “{product_name}” "
+            "({seller_name}).{reason_clause}{received_clause}{cancelled_clause}{refund_clause}",
         ),
     },
 }
@@ -240,11 +254,26 @@ CLAUSES: dict[str, dict[str, str]] = {
         "vi": " Vận chuyển: {carrier} {tracking_number}.",
         "en": " Carrier: {carrier} {tracking_number}.",
     },
+    "received_clause": {
+        "vi": " Đơn {received_orders} của bạn có hàng thuộc lô này: xin đừng sử dụng.",
+        "en": " Your order {received_orders} holds produce of this lot: please do not use it.",
+    },
+    "cancelled_clause": {
+        "vi": " Phần hàng này trong đơn {cancelled_orders} của bạn đã được huỷ.",
+        "en": " It is cancelled from your order {cancelled_orders}.",
+    },
+    "refund_clause": {
+        "vi": " Bạn được hoàn lại {refunded_vnd}.",
+        "en": " {refunded_vnd} is refunded to you.",
+    },
 }
 _CLAUSE_NEEDS = {
     "ship_by_clause": ("ship_by",),
     "reason_clause": ("reason",),
     "tracking_clause": ("carrier", "tracking_number"),
+    "received_clause": ("received_orders",),
+    "cancelled_clause": ("cancelled_orders",),
+    "refund_clause": ("refunded_vnd",),
 }
 
 # Zalo ZNS sends only templates Zalo has approved: the operator registers one per event and

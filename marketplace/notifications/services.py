@@ -106,18 +106,66 @@ def _order_values(seller_order) -> dict[str, Any]:
     }
 
 
-def seller_orders_placed(seller_orders, ship_by=None) -> None:
-    """Households have new confirmed seller orders (COD placed, or card paid): one statement
-    loads their accounts, one writes every notification."""
+def _household_rows(seller_orders, event: str) -> list[dict[str, Any]]:
+    """``event`` for the household of each seller order (its items, number, subtotal and
+    ship_by), on its profile's phone: one statement loads their accounts."""
     users = _load_users({so.seller.user_id for so in seller_orders})
     rows = []
     for seller_order in seller_orders:
-        context = {"items": _items(seller_order), "ship_by": ship_by, **_order_values(seller_order)}
+        context = {
+            "items": _items(seller_order),
+            "ship_by": seller_order.ship_by,
+            **_order_values(seller_order),
+        }
         seller = seller_order.seller
-        rows += _rows(
-            users[seller.user_id], events.SELLER_ORDER_NEW, HOUSEHOLD, seller.phone, context
-        )
+        rows += _rows(users[seller.user_id], event, HOUSEHOLD, seller.phone, context)
+    return rows
+
+
+def seller_orders_placed(seller_orders) -> None:
+    """Households have new seller orders (COD placed, or card / bank transfer paid): the order
+    number, items, subtotal and, once confirmed, the ship-by time in Vietnam time. One statement
+    writes every notification."""
+    _queue(_household_rows(seller_orders, events.SELLER_ORDER_NEW))
+
+
+def ship_by_soon(seller_orders) -> None:
+    """The ship-by sweep: these confirmed seller orders must ship within 4 hours."""
+    _queue(_household_rows(seller_orders, events.SHIP_BY_SOON))
+
+
+def lot_recalled(lot, reason: str | None, cancelled, received, refunded_vnd: dict[int, int]) -> int:
+    """A lot is recalled: each buyer of ``cancelled`` (seller orders the recall cancelled) and
+    ``received`` (shipped or delivered ones) hears it once, about their own orders only (order
+    numbers, and what is refunded to them: ``refunded_vnd`` by seller order id). Returns the
+    number of buyers told."""
+    per_buyer: dict[int, dict[str, Any]] = {}
+    for group, seller_orders in (("cancelled", cancelled), ("received", received)):
+        for seller_order in seller_orders:
+            mine = per_buyer.setdefault(
+                seller_order.order.buyer_id, {"cancelled": set(), "received": set(), "refund": 0}
+            )
+            mine[group].add(seller_order.order.number)
+            if group == "cancelled":
+                mine["refund"] += refunded_vnd.get(seller_order.id, 0)
+    if not per_buyer:
+        return 0
+    users = _load_users(set(per_buyer))
+    product = lot.product
+    rows = []
+    for buyer_id, mine in sorted(per_buyer.items()):
+        context = {
+            "lot_code": lot.code,
+            "product_name": product.name,
+            "seller_name": product.seller.display_name,
+            "reason": reason,
+            "received_orders": ", ".join(sorted(mine["received"])),
+            "cancelled_orders": ", ".join(sorted(mine["cancelled"])),
+            "refunded_vnd": mine["refund"] or None,
+        }
+        rows += _rows(users[buyer_id], events.LOT_RECALLED, BUYER, None, context)
     _queue(rows)
+    return len(per_buyer)
 
 
 def _load_users(ids: set[int]) -> dict[int, User]:

@@ -4,7 +4,7 @@ import logging
 import click
 from flask import current_app
 
-from ..delivery.deadlines import cancel_overdue_shipments
+from ..delivery.deadlines import cancel_overdue_shipments, remind_ship_by_soon
 from ..errors import AppError
 from ..payments.stripe_client import StripeClient
 from ..unit_of_work import TransactionalGroup, transaction
@@ -65,6 +65,14 @@ def expire_shipments_command() -> None:
     click.echo(
         f"cancelled {cancelled} seller order{'s' if cancelled != 1 else ''} not shipped in time"
     )
+
+
+@orders_cli.command("remind-ship-by")
+def remind_ship_by_command() -> None:
+    """Tell households whose confirmed seller orders must ship within 4 hours (once per seller
+    order, whoever runs it; run it every minute)."""
+    reminded = remind_ship_by_soon()
+    click.echo(f"reminded {reminded} seller order{'s' if reminded != 1 else ''} to ship within 4 h")
 
 
 @orders_cli.command("forget-keys")

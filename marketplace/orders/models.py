@@ -107,6 +107,8 @@ class SellerOrder(db.Model):
     delivery: Mapped[dict | None] = mapped_column(JSON)
     ship_by: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     promised_by: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the household was told ship_by is 4 hours away (set once, compare-and-set).
+    ship_by_reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     refused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     carrier: Mapped[str | None] = mapped_column(String(200))
     tracking_number: Mapped[str | None] = mapped_column(String(200))

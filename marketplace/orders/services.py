@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select, true
+from sqlalchemy import Select, func, or_, select, true, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..auth.models import User
@@ -874,6 +874,63 @@ def cancel_overdue_shipment(seller_order_id: int, now: dt.datetime | None = None
     except InvalidTransition:
         return False  # shipped by a transaction that committed after we read it
     return True
+
+
+SHIP_BY_REMINDER = dt.timedelta(hours=4)
+
+
+def _ship_by_soon(now: dt.datetime):
+    return (
+        (SellerOrder.status == "confirmed")
+        & (SellerOrder.ship_by > now)
+        & (SellerOrder.ship_by <= now + SHIP_BY_REMINDER)
+        & SellerOrder.ship_by_reminded_at.is_(None)
+    )
+
+
+def remind_ship_by_soon(now: dt.datetime | None = None, limit: int = 100) -> int:
+    """Tell the households of up to ``limit`` confirmed seller orders whose ship_by is within
+    SHIP_BY_REMINDER that it is near, in the caller's transaction; returns how many were told.
+
+    Each seller order is claimed with a compare-and-set UPDATE of ``ship_by_reminded_at`` (only
+    rows still unreminded match), and only the rows this transaction claimed are notified: two
+    sweeps at once, or one run twice, remind each seller order once."""
+    now = now or utcnow()
+    candidates = list(
+        db.session.scalars(
+            select(SellerOrder.id)
+            .where(_ship_by_soon(now))
+            .order_by(SellerOrder.ship_by, SellerOrder.id)
+            .limit(limit)
+        )
+    )
+    if not candidates:
+        return 0
+    claimed = list(
+        db.session.execute(
+            update(SellerOrder)
+            .where(SellerOrder.id.in_(candidates), _ship_by_soon(now))
+            .values(ship_by_reminded_at=now)
+            .returning(SellerOrder.id),
+            execution_options={"synchronize_session": False},
+        ).scalars()
+    )
+    if not claimed:
+        return 0
+    seller_orders = list(
+        db.session.scalars(
+            select(SellerOrder)
+            .where(SellerOrder.id.in_(claimed))
+            .options(
+                joinedload(SellerOrder.order),
+                joinedload(SellerOrder.seller),
+                selectinload(SellerOrder.lines),
+            )
+            .order_by(SellerOrder.id)
+        )
+    )
+    notifications.ship_by_soon(seller_orders)
+    return len(seller_orders)
 
 
 def cancel_overdue_shipments_where(where=None, *, limit: int | None = 50, now=None) -> int:

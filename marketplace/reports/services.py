@@ -19,13 +19,14 @@ import xlsxwriter
 from sqlalchemy import Select, case, func, select, update
 
 from ..auth.models import User
+from ..catalogue.models import Product
 from ..clock import VIETNAM, utcnow
 from ..coops.services import can_moderate, get_coop
 from ..errors import Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..jobs.queue import job_queue
+from ..money.models import LedgerEntry
 from ..orders.models import OrderLine, SellerOrder
-from ..payments.models import Refund
 from ..sellers.models import Seller
 from ..unit_of_work import after_commit, transaction
 from .models import Report
@@ -159,11 +160,20 @@ def _utc_bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.d
 def sales_by_household(coop_id: int, date_from: dt.date, date_to: dt.date) -> list[HouseholdSales]:
     """One entry per household of the co-op with seller orders delivered in the period.
 
-    Commission is 0 until seller orders carry `commission_vnd` (the money feature); kilograms
-    count lines sold by `kg` and `g` only until products carry a unit weight."""
+    Gross is the seller orders' subtotals (weighed lines at their weighed totals). Commission is
+    their `commission_vnd` (fixed when placed, recomputed on weighing) less what the ledger gave
+    back on refunds after delivery; refunds are the ledger's `refund` entries of those seller
+    orders (what the household gave back). So net = gross − commission − refunds is what the
+    ledger credited the household for them. Kilograms: a weighed line counts its packed weight,
+    any other line quantity × the product's `unit_weight_g`."""
     start, end = _utc_bounds(date_from, date_to)
     delivered = (
-        select(SellerOrder.id, SellerOrder.seller_id, SellerOrder.subtotal_vnd)
+        select(
+            SellerOrder.id,
+            SellerOrder.seller_id,
+            SellerOrder.subtotal_vnd,
+            SellerOrder.commission_vnd,
+        )
         .join(Seller, Seller.id == SellerOrder.seller_id)
         .where(
             Seller.coop_id == coop_id,
@@ -181,34 +191,54 @@ def sales_by_household(coop_id: int, date_from: dt.date, date_to: dt.date) -> li
             Seller.display_name,
             func.count(),
             func.sum(delivered.c.subtotal_vnd),
+            func.sum(delivered.c.commission_vnd),
         )
         .join(Seller, Seller.id == delivered.c.seller_id)
         .group_by(delivered.c.seller_id, Seller.code, Seller.display_name)
     )
-    for seller_id, code, name, count, gross in totals:
+    for seller_id, code, name, count, gross, commission in totals:
         by_seller[seller_id] = HouseholdSales(
-            code=code or str(seller_id), display_name=name, delivered=count, gross_vnd=int(gross)
+            code=code or str(seller_id),
+            display_name=name,
+            delivered=count,
+            gross_vnd=int(gross or 0),
+            commission_vnd=int(commission or 0),
         )
     grams = case(
-        (OrderLine.unit == "kg", OrderLine.quantity * 1000),
-        (OrderLine.unit == "g", OrderLine.quantity),
-        else_=0,
+        (OrderLine.actual_weight_g.is_not(None), OrderLine.actual_weight_g),
+        else_=OrderLine.quantity * Product.unit_weight_g,
     )
     weights = db.session.execute(
         select(delivered.c.seller_id, func.sum(grams))
         .join(OrderLine, OrderLine.seller_order_id == delivered.c.id)
+        .join(Product, Product.id == OrderLine.product_id)
         .group_by(delivered.c.seller_id)
     )
     for seller_id, total_grams in weights:
         by_seller[seller_id].grams = int(total_grams or 0)
+    # After delivery a refund writes `refund` (−amount) and gives back the commission on it
+    # (`commission`, +amount) in the ledger (money/services.py record_refund).
     refunds = db.session.execute(
-        select(delivered.c.seller_id, func.sum(Refund.amount_vnd))
-        .join(Refund, Refund.seller_order_id == delivered.c.id)
-        .where(Refund.status != "failed")
+        select(
+            delivered.c.seller_id,
+            func.sum(case((LedgerEntry.kind == "refund", -LedgerEntry.amount_vnd), else_=0)),
+            func.sum(
+                case(
+                    (
+                        (LedgerEntry.kind == "commission") & (LedgerEntry.amount_vnd > 0),
+                        LedgerEntry.amount_vnd,
+                    ),
+                    else_=0,
+                )
+            ),
+        )
+        .join(LedgerEntry, LedgerEntry.seller_order_id == delivered.c.id)
+        .where(LedgerEntry.kind.in_(("refund", "commission")))
         .group_by(delivered.c.seller_id)
     )
-    for seller_id, amount in refunds:
-        by_seller[seller_id].refunds_vnd = int(amount or 0)
+    for seller_id, refunded, commission_back in refunds:
+        by_seller[seller_id].refunds_vnd = int(refunded or 0)
+        by_seller[seller_id].commission_vnd -= int(commission_back or 0)
     return sorted(by_seller.values(), key=lambda row: (row.code, row.display_name))
 
 
