@@ -15,6 +15,10 @@ from marketplace.catalogue.models import Product, StockMovement
 from marketplace.clock import today_vn
 from marketplace.extensions import db
 from marketplace.lots.models import Lot, LotAllocation
+from marketplace.notifications import events
+from marketplace.notifications.delivery import deliver_due
+from marketplace.notifications.events import format_vnd
+from marketplace.notifications.models import Notification
 from tests.factories import new_product, new_user
 from tests.orders_helpers import ADDRESS, build_shop, order_body, stock_of
 from tests.payments_fixtures import CARD_OK
@@ -70,6 +74,22 @@ def lots_remaining(app, product_id: int) -> int:
         return db.session.scalar(
             select(func.coalesce(func.sum(Lot.remaining), 0)).where(Lot.product_id == product_id)
         )
+
+
+def recall_notices(app, channel: str | None = "in_app") -> list[Notification]:
+    """The lot.recalled notifications written so far (on ``channel``; all channels for None)."""
+    with app.app_context():
+        query = select(Notification).where(Notification.event == events.LOT_RECALLED)
+        if channel:
+            query = query.where(Notification.channel == channel)
+        rows = list(db.session.scalars(query.order_by(Notification.id)))
+        db.session.expunge_all()
+        return rows
+
+
+def deliver_due_now(app) -> None:
+    with app.app_context():
+        deliver_due()
 
 
 def lot_count(app) -> int:
@@ -404,11 +424,25 @@ def test_coop_recalls_a_lot_end_to_end(app, api, shop):
     # Stock: the bad lot's units are gone (none back from the cancelled order), the good lot's
     # unit taken by the cancelled order came back.
     assert stock_of(app, product["id"]) == 9 == lots_remaining(app, product["id"])
+    # Told: the buyer who received the lot and the one whose order it cancelled, once each, about
+    # their own order only; not the card buyer (other lot), nor the households or admins.
+    told = recall_notices(app)
+    assert sorted(n.user_id for n in told) == sorted([received.id, shop.buyer.id])
+    mine = {n.user_id: n.text for n in told}
+    for text in mine.values():
+        assert "Vải thiều lô" in text and bad["code"] in text and "Dư lượng thuốc" in text
+        assert paid["number"] not in text and "Vũ Thị Hằng" not in text
+    assert delivered["number"] in mine[received.id] and "đừng sử dụng" in mine[received.id]
+    assert waiting["number"] not in mine[received.id] and "huỷ" not in mine[received.id]
+    assert waiting["number"] in mine[shop.buyer.id] and "đã được huỷ" in mine[shop.buyer.id]
+    # Cash on delivery: nothing was paid, so nothing is said to be refunded.
+    assert delivered["number"] not in mine[shop.buyer.id] and "hoàn" not in mine[shop.buyer.id]
     trace = api.get(f"/lots/{bad['code']}").get_json()
     assert trace["status"] == "recalled" and trace["recall_reason"].startswith("Dư lượng")
     audit = shop.world.coop_admin.api.get(f"/coops/{shop.world.coop['id']}/audit").get_json()
     assert audit["items"][0]["action"] == "lot.recall"
     assert shop.world.coop_admin.api.post(path, {"reason": "again"}).status_code == 409
+    assert len(recall_notices(app)) == 2  # a refused second recall tells nobody again
     # A recalled lot is not sold again.
     r = shop.buyer.api.post("/orders", order_body([(product["id"], 9)]))
     assert r.status_code == 201
@@ -434,3 +468,108 @@ def test_recall_refunds_a_paid_card_order_that_had_not_shipped(app, api, shop):
     assert stock_of(app, product["id"]) == 0 == lots_remaining(app, product["id"])
     with app.app_context():
         assert db.session.get(Product, product["id"]).stock_quantity == 0
+    (notice,) = recall_notices(app)
+    assert notice.user_id == shop.buyer.id
+    assert f"Bạn được hoàn lại {format_vnd(paid['total_vnd'])}." in notice.text
+
+
+def test_recall_tells_each_buyer_once_about_all_their_orders_and_nobody_else(
+    app, api, shop, smtp_server
+):
+    product = lot_product(shop)
+    lot = record_lot(shop, product["id"], 20, days_ago(3))
+    app.config["SMTP_URL"] = smtp_server[0]
+    nam = new_user(api, "Trịnh Văn Nam")
+    english = new_user(api, "Peter Nguyen")
+    assert english.api.patch("/me", {"locale": "en"}).status_code == 200
+    bystander = new_user(api, "Lê Thị Mai")
+
+    def buy(buyer, quantity, then=()):
+        order = buyer.api.post("/orders", order_body([(product["id"], quantity)])).get_json()
+        part = order["seller_orders"][0]["id"]
+        for action in then:
+            assert shop.household.api.post(f"/seller-orders/{part}/{action}", {}).status_code == 200
+        return order
+
+    nam_delivered = buy(nam, 2, ("ship", "deliver"))
+    nam_waiting = buy(nam, 3)
+    english_shipped = buy(english, 1, ("ship",))
+    english_waiting = buy(english, 4)
+    # A seller order cancelled before the recall, and one refused at the door: not told.
+    cancelled_before = buy(bystander, 1)
+    r = bystander.api.post(f"/orders/{cancelled_before['id']}/cancel", {"reason": "Đổi ý"})
+    assert r.status_code == 200
+    refused = buy(bystander, 1, ("ship",))
+    r = shop.household.api.post(
+        f"/seller-orders/{refused['seller_orders'][0]['id']}/refused", {"reason": "Không nhận"}
+    )
+    assert r.status_code == 200, r.get_json()
+    # Another product's buyer: not told either.
+    other = shop.buyer.api.post("/orders", order_body([(shop.lychee["id"], 1)])).get_json()
+
+    r = shop.world.coop_admin.api.post(f"/lots/{lot['code']}/recall", {"reason": "Nấm mốc"})
+    assert r.status_code == 200, r.get_json()
+
+    told = recall_notices(app, channel=None)
+    assert sorted({n.user_id for n in told}) == sorted([nam.id, english.id])
+    # Once each, on each channel that reaches them (the feed, e-mail).
+    assert sorted((n.user_id, n.channel) for n in told) == sorted(
+        (uid, channel) for uid in (nam.id, english.id) for channel in ("in_app", "email")
+    )
+    mine = {n.user_id: n for n in told if n.channel == "in_app"}
+    vi_text = mine[nam.id].text
+    assert mine[nam.id].locale == "vi" and mine[english.id].locale == "en"
+    assert f"Đơn {nam_delivered['number']} của bạn có hàng thuộc lô này" in vi_text
+    assert f"trong đơn {nam_waiting['number']} của bạn đã được huỷ" in vi_text
+    en_text = mine[english.id].text
+    assert en_text.startswith(f"Nông sản: the co-op has recalled lot {lot['code']}")
+    assert f"Your order {english_shipped['number']} holds produce of this lot" in en_text
+    assert f"It is cancelled from your order {english_waiting['number']}." in en_text
+    others = [nam_delivered, nam_waiting, cancelled_before, refused, other]
+    assert not any(o["number"] in en_text for o in others)
+    assert not any(o["number"] in vi_text for o in [english_shipped, english_waiting, *others[2:]])
+    assert "Peter" not in vi_text and "Trịnh" not in en_text and "Lê Thị Mai" not in en_text
+    mails = smtp_server[1]
+    deliver_due_now(app)
+
+    def recall_mails(actor) -> list:
+        return [m for m in mails.to(actor.user["email"]) if lot["code"] in m["Subject"]]
+
+    (mail,) = recall_mails(english)
+    assert mail["Subject"] == f"Lot {lot['code']} recalled: Vải thiều lô"
+    assert mail.get_content().strip() == en_text
+    assert len(recall_mails(nam)) == 1
+    assert recall_mails(bystander) == [] and recall_mails(shop.buyer) == []
+
+
+def test_a_recall_that_fails_tells_nobody_then_succeeds_once(app, api, shop, closed_port_url):
+    product = lot_product(shop)
+    lot = record_lot(shop, product["id"], 6, days_ago(2))
+    delivered = shop.buyer.api.post("/orders", order_body([(product["id"], 2)])).get_json()
+    part = delivered["seller_orders"][0]["id"]
+    shop.household.api.post(f"/seller-orders/{part}/ship", {})
+    shop.household.api.post(f"/seller-orders/{part}/deliver")
+    card = new_user(api, "Vũ Thị Hằng")
+    paid = card.api.post(
+        "/orders", order_body([(product["id"], 3)], method="card", card=CARD_OK)
+    ).get_json()
+    assert paid["status"] == "paid"
+    stripe_base = app.config["STRIPE_API_BASE"]
+    app.config["STRIPE_API_BASE"] = closed_port_url  # the refund cannot reach the provider
+    path = f"/lots/{lot['code']}/recall"
+
+    r = shop.world.coop_admin.api.post(path, {"reason": "Nhiễm khuẩn"})
+
+    assert r.status_code == 502, r.get_json()
+    assert recall_notices(app, channel=None) == []
+    assert api.get(f"/lots/{lot['code']}").get_json()["status"] == "active"
+    assert card.api.get(f"/orders/{paid['id']}").get_json()["status"] == "paid"
+    with app.app_context():
+        cancelled = db.session.scalars(
+            select(Notification).where(Notification.event == events.SELLER_ORDER_CANCELLED)
+        ).all()
+    assert cancelled == []
+
+    app.config["STRIPE_API_BASE"] = stripe_base
+    assert shop.world.coop_admin.api.post(path, {"reason": "Nhiễm khuẩn"}).status_code == 200
+    assert sorted(n.user_id for n in recall_notices(app)) == sorted([shop.buyer.id, card.id])

@@ -69,19 +69,30 @@ def test_a_cod_order_reaches_each_household_on_every_channel_and_nobody_else(
     assert deliver(app) == {"sent": 6, "failed": 0, "dead": 0}  # in_app needs no sending
 
     for household in households.values():
+        part = next(
+            so for so in order["seller_orders"] if so["seller"]["id"] == household.seller["id"]
+        )
+        # The ship-by time as a household reads it: Vietnam time, "14:30 07/12/2026".
+        ship_by = events.format_time(dt.datetime.fromisoformat(part["ship_by"]), "vi")
+        placed = dt.datetime.fromisoformat(order["created_at"])
+        due = dt.datetime.fromisoformat(part["ship_by"]) - placed
+        assert abs(due - dt.timedelta(hours=24)) < dt.timedelta(seconds=1)
         phone = e164(household.seller["phone"])
         sms = [r for r in gateway.sent("/sms") if r["json"]["to"] == phone]
         assert len(sms) == 1, gateway.requests
         assert sms[0]["headers"]["Authorization"] == f"Bearer {SMS_KEY}"
         assert order["number"] in sms[0]["json"]["text"]
+        assert sms[0]["json"]["text"].endswith(f"Hãy gửi hàng trước {ship_by}.")
         zalo = [r for r in gateway.sent("/zns") if r["json"]["phone"] == phone.lstrip("+")]
         assert len(zalo) == 1
         assert zalo[0]["headers"]["access_token"] == ZALO_TOKEN
         assert zalo[0]["json"]["template_id"] == events.ZALO_TEMPLATES[events.SELLER_ORDER_NEW]
         assert zalo[0]["json"]["template_data"]["order_number"] == order["number"]
+        assert zalo[0]["json"]["template_data"]["ship_by"] == ship_by
         assert zalo[0]["json"]["tracking_id"].startswith("notification-")
         mails = [m for m in mailbox.to(household.user["email"]) if order["number"] in m["Subject"]]
         assert len(mails) == 1
+        assert f"Hãy gửi hàng trước {ship_by}." in mails[0].get_content()
     lychee_sms = next(
         r for r in gateway.sent("/sms") if r["json"]["to"] == e164(shop.household.seller["phone"])
     )
@@ -159,6 +170,9 @@ def test_texts_follow_the_users_language_with_vnd_and_vietnam_time(app, shop):
     assert english.locale == "en"
     assert english.text.startswith(f"Nông sản: new order {order['number']}")
     assert "1.125.000 ₫" in english.text
+    ship_by = dt.datetime.fromisoformat(order["seller_orders"][0]["ship_by"])
+    assert english.text.endswith(f" Ship it by {events.format_time(ship_by, 'en')}.")
+    assert english.data["ship_by"] == events.format_time(ship_by, "en")
     # Times are shown in Vietnam (UTC+7).
     moment = dt.datetime(2026, 12, 7, 20, 30, tzinfo=dt.UTC)
     assert events.format_time(moment, "vi") == "03:30 08/12/2026"
