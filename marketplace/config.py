@@ -157,6 +157,9 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         # The job queue: Redis when JOBS_URL is set, else an SQLite file of its own (no server).
         "JOBS_URL": jobs_url,
         "JOBS_SQLITE_FILE": jobs_file,
+        # The queue's name: its Redis keys are huey.*.<name> (one Redis database can hold several
+        # deployments' queues, or a test's own).
+        "JOBS_QUEUE_NAME": env.get("JOBS_QUEUE_NAME") or "marketplace",
         # Notification channels: each one is off while its variable is unset.
         "SMTP_URL": env.get("SMTP_URL") or None,
         "SMS_API_URL": env.get("SMS_API_URL") or None,

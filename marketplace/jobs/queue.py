@@ -41,12 +41,13 @@ class JobQueue:
         from .tasks import PERIODIC, TASKS  # the tasks import the features, which import us
 
         url = self.app.config.get("JOBS_URL")
+        name = self.app.config.get("JOBS_QUEUE_NAME") or "marketplace"
         if url:
-            huey = RedisHuey("marketplace", url=url)
+            huey = RedisHuey(name, url=url)
         else:
             path = Path(self.app.config["JOBS_SQLITE_FILE"])
             path.parent.mkdir(parents=True, exist_ok=True)
-            huey = SqliteHuey("marketplace", filename=str(path))
+            huey = SqliteHuey(name, filename=str(path))
         for name, func in TASKS.items():
             self._tasks[name] = huey.task(name=name)(self._in_app(func))
         for job in PERIODIC:
