@@ -12,6 +12,7 @@ from marketplace.catalogue.models import Product
 from marketplace.catalogue.services import catalogue
 from marketplace.extensions import db
 from marketplace.search import services
+from marketplace.search.schemas import SearchResultSchema
 from tests.search_world import Shop, backend_name, days  # noqa: F401 (fixture)
 
 
@@ -26,8 +27,9 @@ def shop(app) -> Shop:
 
 
 def find(app, q, page=1, per_page=20, **filters):
+    """What GET /search answers (the service's result through the response schema)."""
     with app.app_context():
-        return services.search(q, filters, page, per_page)
+        return SearchResultSchema().dump(services.search(q, filters, page, per_page))
 
 
 def names(result) -> list[str]:

@@ -33,7 +33,7 @@ def find(app, q, **filters):
 
 
 def ids(result) -> list[int]:
-    return [item["id"] for item in result["items"]]
+    return [hit.product.id for hit in result["items"]]
 
 
 BULK_SIZE = 2100  # above the backends' bulk threshold: the path `flask seed synthetic` takes

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..clock import UTCDateTime, today_vn, utcnow
+from ..coops.models import Coop
 from ..extensions import db
-from ..sellers.models import Seller, rating_summary
+from ..places import province_name
+from ..sellers.models import Certification, Seller, rating_summary
 
 UNITS = ("kg", "g", "box", "bag", "bunch", "piece", "litre", "dozen")
 # Units whose weight is known; the others need `unit_weight_g` when the product is created.
@@ -45,6 +47,11 @@ class Category(db.Model):
     children: Mapped[list[Category]] = relationship(
         back_populates="parent", order_by="Category.position, Category.id"
     )
+
+    @property
+    def parent_slug(self) -> str | None:
+        # The parent is usually in the session already (the tree is read whole): no statement.
+        return self.parent.slug if self.parent_id is not None else None
 
 
 class Product(db.Model):
@@ -119,6 +126,29 @@ class Product(db.Model):
     @property
     def rating(self) -> dict:
         return rating_summary(self.rating_total, self.rating_count)
+
+    @property
+    def origin(self) -> dict:
+        return {
+            "province_code": self.origin_province_code,
+            "province_name": province_name(self.origin_province_code),
+            "area": self.origin_area,
+        }
+
+    @property
+    def coop(self) -> Coop:
+        return self.seller.coop
+
+    @property
+    def shown_certifications(self) -> list[Certification]:
+        """Its household's certifications that buyers are shown today."""
+        return self.seller.current_certifications
+
+    @property
+    def image_urls(self) -> list[str]:
+        """Uploaded photos (their 1200 px size) in their order, then the URLs given with the
+        listing."""
+        return [photo.url for photo in self.photos] + list(self.images or [])
 
     @property
     def in_season(self) -> bool:

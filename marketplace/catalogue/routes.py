@@ -22,11 +22,6 @@ blp = Blueprint("catalogue", __name__, url_prefix="/api/v1", description="Catego
 PRODUCT_PAGE = page_of(ProductSchema)()
 
 
-def _page_of_products(page: dict) -> dict:
-    page["items"] = [services.product_view(p) for p in page["items"]]
-    return page
-
-
 @blp.route("/categories", methods=["GET"])
 @blp.response(200, CategoryTreeSchema)
 def list_categories():
@@ -42,7 +37,7 @@ def list_categories():
 def create_category(data):
     """Add a category (platform admin)."""
     category = services.create_category(**data)
-    return services.category_node(category, data.get("parent_slug"))
+    return category
 
 
 @blp.route("/products", methods=["GET"])
@@ -54,7 +49,7 @@ def list_products(args):
     def page():
         filters = dict(args)
         sort, number, per_page = filters.pop("sort"), filters.pop("page"), filters.pop("per_page")
-        return _page_of_products(services.catalogue_page(filters, sort, number, per_page))
+        return services.catalogue_page(filters, sort, number, per_page)
 
     return response_cache.serve("products", args, page, PRODUCT_PAGE)
 
@@ -67,7 +62,7 @@ def list_products(args):
 def create_product(data):
     """List a product (an approved household); it waits for the co-op's review."""
     product = services.create_product(require_user(), data)
-    return services.product_view(product)
+    return product
 
 
 @blp.route("/products/<int:product_id>", methods=["GET"])
@@ -75,7 +70,7 @@ def create_product(data):
 @blp.errors(404)
 def get_product(product_id):
     """A product: visible ones for anyone; any status for its household and co-op admins."""
-    return services.product_view(services.get_product_for(current_user(), product_id))
+    return services.get_product_for(current_user(), product_id)
 
 
 @blp.route("/products/<int:product_id>", methods=["PATCH"])
@@ -88,7 +83,7 @@ def update_product(data, product_id):
     listing back to review; price and the other fields do not."""
     user = require_user()
     product = services.update_product(user, services.get_product_for(user, product_id), data)
-    return services.product_view(product)
+    return product
 
 
 @blp.route("/products/<int:product_id>", methods=["DELETE"])
@@ -107,7 +102,7 @@ def _action_route(action: str, with_reason: bool, who: str):
         user = require_user()
         product = services.get_product_for(user, product_id)
         services.transition(user, product, action, data.get("reason"))
-        return services.product_view(product)
+        return product
 
     view.__name__ = f"{action}_product"
     view.__doc__ = f"{action.capitalize()} a listing ({who})."
@@ -139,7 +134,7 @@ def adjust_stock(data, product_id):
     user = require_user()
     product = services.get_product_for(user, product_id)
     services.adjust_stock(user, product, data["delta"], data["reason"])
-    return services.product_view(product)
+    return product
 
 
 @blp.route("/products/<int:product_id>/stock-movements", methods=["GET"])
@@ -167,7 +162,7 @@ def coop_products(args, coop_id):
     if not can_moderate(require_user(), coop.id):
         raise Forbidden("Only this co-op's admins see all its listings.")
     query = services.products_of_coop(coop.id, args.get("status"))
-    return _page_of_products(paginate(query, args["page"], args["per_page"]))
+    return paginate(query, args["page"], args["per_page"])
 
 
 @blp.route("/sellers/<int:seller_id>/products", methods=["GET"])
@@ -182,4 +177,4 @@ def seller_products(args, seller_id):
     if not sees_full_view(user, seller):
         raise Forbidden("Only the household and its co-op see all its listings.")
     query = services.products_of_seller(seller.id, args.get("status"))
-    return _page_of_products(paginate(query, args["page"], args["per_page"]))
+    return paginate(query, args["page"], args["per_page"])

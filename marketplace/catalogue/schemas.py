@@ -82,9 +82,11 @@ class ProductSchema(Schema):
     origin = fields.Nested(OriginSchema, required=True)
     seller = fields.Nested(SellerRefSchema, required=True)
     coop = fields.Nested(CoopRefSchema, required=True)
-    certifications = fields.List(fields.Nested(ShownCertificationSchema), required=True)
+    certifications = fields.List(
+        fields.Nested(ShownCertificationSchema), required=True, attribute="shown_certifications"
+    )
     status = fields.String(required=True)
-    images = fields.List(fields.String(), required=True)
+    images = fields.List(fields.String(), required=True, attribute="image_urls")
     unit_weight_g = fields.Integer(required=True)
     shelf_life_hours = fields.Integer(allow_none=True)
     sale_mode = fields.String(required=True)

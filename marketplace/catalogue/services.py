@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.models import User
 from ..clock import today_vn
@@ -14,12 +15,11 @@ from ..coops.services import can_moderate, record_audit
 from ..errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError, field_error
 from ..extensions import db
 from ..lots.models import Lot
-from ..media.models import ProductImage
 from ..notifications import services as notifications
-from ..places import check_place, province_name
+from ..places import check_place
 from ..search.text import slugify
 from ..sellers.models import Seller
-from ..sellers.services import certs_valid_on, forbid_own_household
+from ..sellers.services import forbid_own_household
 from . import sale_mode, stock
 from .models import UNIT_WEIGHTS_G, Category, Product, StockMovement
 
@@ -71,30 +71,17 @@ def with_relations(query: Select) -> Select:
 # ---- categories -------------------------------------------------------------------------
 
 
-def category_tree() -> list[dict[str, Any]]:
+def category_tree() -> list[Category]:
+    """The root categories, each with its ``children`` (and theirs) filled in: the whole tree in
+    one statement."""
     categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
-    nodes = {c.id: category_node(c, parent_slug=None) for c in categories}
-    roots = []
-    for c in categories:
-        if c.parent_id is None or c.parent_id not in nodes:
-            roots.append(nodes[c.id])
-        else:
-            nodes[c.id]["parent_slug"] = nodes[c.parent_id]["slug"]
-            nodes[c.parent_id]["children"].append(nodes[c.id])
-    return roots
-
-
-def category_node(category: Category, parent_slug: str | None = None) -> dict[str, Any]:
-    """The dict behind CategoryNodeSchema (children filled in by category_tree)."""
-    return {
-        "id": category.id,
-        "slug": category.slug,
-        "name": category.name,
-        "parent_slug": parent_slug,
-        "shelf_life_hours": category.shelf_life_hours,
-        "cold_shelf_life_hours": category.cold_shelf_life_hours,
-        "children": [],
-    }
+    children: dict[int, list[Category]] = {c.id: [] for c in categories}
+    for category in categories:
+        if category.parent_id in children:
+            children[category.parent_id].append(category)
+    for category in categories:
+        set_committed_value(category, "children", children[category.id])
+    return [c for c in categories if c.parent_id not in children]
 
 
 def get_category(slug: str, field: str = "category_slug") -> Category:
@@ -171,49 +158,6 @@ def category_and_descendants(slug: str) -> list[int]:
 
 
 # ---- representation ---------------------------------------------------------------------
-
-
-def product_view(product: Product) -> dict[str, Any]:
-    """The dict behind ProductSchema."""
-    seller = product.seller
-    photos: list[ProductImage] = product.photos
-    return {
-        "id": product.id,
-        "name": product.name,
-        "description": product.description,
-        "category": product.category,
-        "unit": product.unit,
-        "unit_price_vnd": product.unit_price_vnd,
-        "stock_quantity": product.stock_quantity,
-        "min_order_quantity": product.min_order_quantity,
-        "harvest_start": product.harvest_start,
-        "harvest_end": product.harvest_end,
-        "in_season": product.in_season,
-        "origin": {
-            "province_code": product.origin_province_code,
-            "province_name": province_name(product.origin_province_code),
-            "area": product.origin_area,
-        },
-        "seller": seller,
-        "coop": seller.coop,
-        "certifications": certs_valid_on(seller, today_vn()),
-        "status": product.status,
-        # Uploaded photos (1200 px) in their order, then the URLs given with the listing.
-        "images": [photo.url for photo in photos] + list(product.images or []),
-        "photos": photos,
-        "rating": product.rating,
-        "unit_weight_g": product.unit_weight_g,
-        "shelf_life_hours": product.shelf_life_hours,
-        "sale_mode": product.sale_mode,
-        "expected_quantity": product.expected_quantity,
-        "pre_order_cap_pct": product.pre_order_cap_pct,
-        "deposit_pct": product.deposit_pct,
-        "harvested_quantity": product.harvested_quantity,
-        "harvested_at": product.harvested_at,
-        "catch_weight": product.catch_weight,
-        "created_at": product.created_at,
-        "updated_at": product.updated_at,
-    }
 
 
 # ---- who may see and do what ------------------------------------------------------------

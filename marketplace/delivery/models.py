@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..clock import UTCDateTime, utcnow
 from ..coops.models import Coop
 from ..extensions import db
+from ..places import province_name, ward_name
 
 KINDS = ("pickup", "delivery")
 MAX_LEAD_TIME_HOURS = 8760  # a year
@@ -42,6 +43,18 @@ class DeliveryMethod(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     coop: Mapped[Coop] = relationship()
+
+    @property
+    def pickup_place(self) -> dict | None:
+        """The collection point's address with its province and ward names."""
+        address = self.pickup_address
+        if not address:
+            return None
+        return {
+            **address,
+            "province_name": province_name(address.get("province_code")),
+            "ward_name": ward_name(address.get("ward_code")),
+        }
 
     def serves(self, province_code: int) -> bool:
         """Pickup serves any buyer (they come to the collection point); delivery its provinces."""

@@ -37,7 +37,7 @@ def coop_admins_only(func):
 def list_methods(coop_id):
     """The co-op's active delivery methods (public)."""
     methods = services.active_methods(get_coop(coop_id).id)
-    return {"items": [services.method_view(m) for m in methods]}
+    return {"items": methods}
 
 
 @blp.route("/coops/<int:coop_id>/delivery-methods", methods=["POST"])
@@ -48,7 +48,7 @@ def list_methods(coop_id):
 def create_method(data, coop_id):
     """Add a pickup point or a delivery service (the co-op's admins)."""
     method = services.create_method(require_user(), get_coop(coop_id), data)
-    return services.method_view(method)
+    return method
 
 
 @blp.route("/coops/<int:coop_id>/delivery-methods/<int:method_id>", methods=["PATCH"])
@@ -60,7 +60,7 @@ def update_method(data, coop_id, method_id):
     """Change a delivery method (the co-op's admins); orders placed before keep their fee."""
     user = require_user()
     method = services.get_method_for(user, get_coop(coop_id), method_id)
-    return services.method_view(services.update_method(method, data))
+    return services.update_method(method, data)
 
 
 @blp.route("/coops/<int:coop_id>/delivery-methods/<int:method_id>", methods=["DELETE"])

@@ -66,7 +66,9 @@ class DeliveryMethodSchema(Schema):
     coop_id = fields.Integer(required=True)
     kind = fields.String(required=True)
     name = fields.String(required=True)
-    pickup_address = fields.Nested(PickupAddressOutSchema, allow_none=True)
+    pickup_address = fields.Nested(
+        PickupAddressOutSchema, allow_none=True, attribute="pickup_place"
+    )
     provinces = fields.List(fields.Integer(), required=True)
     base_fee_vnd = fields.Integer(required=True)
     per_kg_fee_vnd = fields.Integer(required=True)
@@ -116,16 +118,16 @@ class DeliveryRefSchema(Schema):
 
 
 class DeliveryOptionSchema(Schema):
-    method_id = fields.Integer(required=True)
-    kind = fields.String(required=True)
-    name = fields.String(required=True)
+    method_id = fields.Integer(required=True, attribute="method.id")
+    kind = fields.String(required=True, attribute="method.kind")
+    name = fields.String(required=True, attribute="method.name")
     fee_vnd = fields.Integer(required=True)
-    cold_chain = fields.Boolean(required=True)
+    cold_chain = fields.Boolean(required=True, attribute="method.cold_chain")
     promised_by = fields.DateTime(required=True)
 
 
 class SellerOrderQuoteSchema(Schema):
-    seller_id = fields.Integer(required=True)
+    seller_id = fields.Integer(required=True, attribute="seller.id")
     subtotal_vnd = fields.Integer(required=True)
     weight_g = fields.Integer(required=True)
     options = fields.List(fields.Nested(DeliveryOptionSchema), required=True)

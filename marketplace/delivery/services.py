@@ -29,7 +29,7 @@ from ..coops.models import Coop
 from ..coops.services import can_moderate
 from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db
-from ..places import check_place, is_province, province_name, ward_name
+from ..places import check_place, is_province
 from ..sellers.models import Seller
 from .models import DeliveryMethod
 
@@ -160,27 +160,6 @@ def deactivate_method(method: DeliveryMethod) -> None:
     db.session.flush()
 
 
-def method_view(method: DeliveryMethod) -> dict[str, Any]:
-    """The dict behind DeliveryMethodSchema (place names added to the pickup address)."""
-    address = method.pickup_address
-    if address:
-        address = {
-            **address,
-            "province_name": province_name(address.get("province_code")),
-            "ward_name": ward_name(address.get("ward_code")),
-        }
-    return {
-        **{name: getattr(method, name) for name in FIELDS},
-        "pickup_address": address,
-        "provinces": list(method.provinces or []),
-        "id": method.id,
-        "coop_id": method.coop_id,
-        "active": method.active,
-        "created_at": method.created_at,
-        "updated_at": method.updated_at,
-    }
-
-
 # ---- fees and offers ----------------------------------------------------------------------
 
 
@@ -200,17 +179,6 @@ class Option:
     method: DeliveryMethod
     fee_vnd: int
     promised_by: dt.datetime
-
-    def view(self) -> dict[str, Any]:
-        """The dict behind DeliveryOptionSchema."""
-        return {
-            "method_id": self.method.id,
-            "kind": self.method.kind,
-            "name": self.method.name,
-            "fee_vnd": self.fee_vnd,
-            "cold_chain": self.method.cold_chain,
-            "promised_by": self.promised_by,
-        }
 
 
 @dataclass
@@ -360,17 +328,16 @@ def delivery_snapshot(option: Option | None) -> dict[str, Any] | None:
     }
 
 
-def quote_view(parts: dict[int, Part]) -> dict[str, Any]:
-    """The dict behind QuoteSchema."""
-    return {
-        "items_total_vnd": sum(part.subtotal_vnd for part in parts.values()),
-        "seller_orders": [
-            {
-                "seller_id": seller_id,
-                "subtotal_vnd": part.subtotal_vnd,
-                "weight_g": part.weight_g,
-                "options": [option.view() for option in part.options],
-            }
-            for seller_id, part in parts.items()
-        ],
-    }
+@dataclass(frozen=True)
+class Quote:
+    """What a basket would cost to deliver: each household's part with its offered options."""
+
+    parts: dict[int, Part]
+
+    @property
+    def items_total_vnd(self) -> int:
+        return sum(part.subtotal_vnd for part in self.parts.values())
+
+    @property
+    def seller_orders(self) -> list[Part]:
+        return list(self.parts.values())

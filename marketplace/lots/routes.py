@@ -18,7 +18,7 @@ def create_lot(data, product_id):
     """Record a harvest lot of your product; its quantity joins the stock (movement `lot`)."""
     user = require_user()
     product = get_product_for(user, product_id)
-    return services.lot_view(services.create_lot(user, product, data))
+    return services.create_lot(user, product, data)
 
 
 @blp.route("/lots/<code>", methods=["GET"])
@@ -63,4 +63,4 @@ def recall(data, code):
     """Recall a lot (an admin of its household's co-op): unsold units leave the stock, seller
     orders not yet shipped are cancelled and refunded; audited."""
     user = require_user()
-    return services.lot_view(services.recall(user, services.get_lot(code), data["reason"]))
+    return services.recall(user, services.get_lot(code), data["reason"])

@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..fields import DESCRIPTION_MAX, REASON_MAX, Day, StrictInteger, Text, positive_id
+from .services import trace_url
 
 CODE_PATTERN = r"^[A-Za-z0-9]{4,20}$"
 AREA_CODE = validate.Regexp(
@@ -43,7 +44,7 @@ class LotSchema(Schema):
     status = fields.String(required=True, metadata={"enum": ["active", "recalled"]})
     recalled_at = fields.DateTime(allow_none=True)
     recall_reason = fields.String(allow_none=True)
-    trace_url = fields.String(required=True)
+    trace_url = fields.Function(trace_url, required=True)
     created_at = fields.DateTime(required=True)
 
 

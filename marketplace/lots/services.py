@@ -51,28 +51,6 @@ def trace_url(lot: Lot) -> str:
     return url_for("web.trace_page", code=lot.code, _external=True)
 
 
-def lot_view(lot: Lot) -> dict[str, Any]:
-    """The dict behind LotSchema."""
-    cert = lot.certification
-    return {
-        "id": lot.id,
-        "code": lot.code,
-        "product_id": lot.product_id,
-        "harvested_on": lot.harvested_on,
-        "quantity": lot.quantity,
-        "remaining": lot.remaining,
-        "planting_area_code": lot.planting_area_code,
-        "packing_house_code": lot.packing_house_code,
-        "certification": cert,
-        "note": lot.note,
-        "status": lot.status,
-        "recalled_at": lot.recalled_at,
-        "recall_reason": lot.recall_reason,
-        "trace_url": trace_url(lot),
-        "created_at": lot.created_at,
-    }
-
-
 # ---- recording a lot ----------------------------------------------------------------------
 
 

@@ -280,7 +280,7 @@ def quote(buyer: User, data: dict[str, Any]) -> dict[str, Any]:
         )
     }
     _check_items(buyer, items, products)
-    return delivery.quote_view(
+    return delivery.Quote(
         delivery.plan(items, products, address["province_code"], data.get("deliveries"))
     )
 

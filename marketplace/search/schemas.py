@@ -15,7 +15,14 @@ class SearchArgs(ProductFilterArgs):
 
 
 class SearchItemSchema(ProductSchema):
+    """A search hit: its product's fields and its score."""
+
     score = fields.Float(required=True)
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "score":
+            return obj.score
+        return super().get_attribute(obj.product, attr, default)
 
 
 class CategoryFacetSchema(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -11,7 +12,6 @@ from ..catalogue.models import Category, Product
 from ..catalogue.services import (
     SORT_ORDERS,
     filter_products,
-    product_view,
     visible_products,
     with_relations,
 )
@@ -21,6 +21,14 @@ from ..places import province_name
 from . import EXTENSION
 from .backend import SearchBackend, facet_counts
 from .text import tokenize
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A product found, and how well it matched (0 when browsing)."""
+
+    product: Product
+    score: float
 
 
 def get_backend() -> SearchBackend:
@@ -51,7 +59,7 @@ def _browse(filters: dict[str, Any], page: int, per_page: int) -> dict[str, Any]
     result = paginate(
         with_relations(query.order_by(*SORT_ORDERS["newest"])), page, per_page, count_query=query
     )
-    result["items"] = [{**product_view(p), "score": 0.0} for p in result["items"]]
+    result["items"] = [Hit(p, 0.0) for p in result["items"]]
     result["facets"] = _facets(facet_counts(query))
     result["suggestion"] = None
     return result
@@ -81,11 +89,7 @@ def search(q: str | None, filters: dict[str, Any], page: int, per_page: int) -> 
             with_relations(visible_products().where(Product.id.in_(ids)))
         ).unique()
     }
-    items = [
-        {**product_view(products[pid]), "score": round(score, 6)}
-        for pid, score in hits.hits
-        if pid in products
-    ]
+    items = [Hit(products[pid], round(score, 6)) for pid, score in hits.hits if pid in products]
     return {
         "items": items,
         "total": hits.total,

@@ -6,9 +6,10 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..clock import UTCDateTime, utcnow
+from ..clock import UTCDateTime, today_vn, utcnow
 from ..coops.models import Coop
 from ..extensions import db
+from ..places import province_name, ward_name
 
 
 def rating_summary(total: int, count: int) -> dict:
@@ -65,6 +66,23 @@ class Seller(db.Model):
     def rating(self) -> dict:
         return rating_summary(self.rating_total, self.rating_count)
 
+    @property
+    def province_name(self) -> str | None:
+        return province_name(self.province_code)
+
+    @property
+    def ward_name(self) -> str | None:
+        return ward_name(self.ward_code)
+
+    def certifications_valid_on(self, day: dt.date) -> list[Certification]:
+        """Its verified certifications whose validity covers ``day``."""
+        return [c for c in self.certifications if c.is_shown_to_buyers(day)]
+
+    @property
+    def current_certifications(self) -> list[Certification]:
+        """What buyers are shown: verified and valid today in Vietnam."""
+        return self.certifications_valid_on(today_vn())
+
 
 class Certification(db.Model):
     __tablename__ = "certifications"
@@ -81,6 +99,10 @@ class Certification(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     seller: Mapped[Seller] = relationship(back_populates="certifications")
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
 
     def is_shown_to_buyers(self, today: dt.date) -> bool:
         return self.verified_at is not None and self.valid_from <= today <= self.valid_until

@@ -1,3 +1,5 @@
+from flask import jsonify
+
 from ..auth.access import current_user, login_required, require_user
 from ..coops.services import can_moderate, get_coop
 from ..errors import Forbidden
@@ -9,6 +11,7 @@ from .schemas import (
     CertificationSchema,
     ClaimCodeSchema,
     OnboardedHouseholdSchema,
+    PublicSellerSchema,
     ReasonSchema,
     SellerCreateSchema,
     SellerQueueArgs,
@@ -19,10 +22,6 @@ from .schemas import (
 blp = Blueprint("sellers", __name__, url_prefix="/api/v1", description="Household sellers")
 
 
-def _full(seller):
-    return services.seller_view(seller, full=True)
-
-
 @blp.route("/sellers", methods=["POST"])
 @blp.arguments(SellerCreateSchema)
 @blp.response(201, SellerSchema)
@@ -31,7 +30,7 @@ def _full(seller):
 def create_seller(data):
     """Start a household seller profile (status draft); submit it for the co-op to approve."""
     seller = services.create_seller(require_user(), **data)
-    return _full(seller)
+    return seller
 
 
 @blp.route("/sellers/<int:seller_id>", methods=["GET"])
@@ -41,7 +40,11 @@ def get_seller(seller_id):
     """A household: public view for anyone when approved; full view for owner and co-op admins."""
     user = current_user()
     seller = services.get_seller_for(user, seller_id)
-    return services.seller_view(seller, full=services.sees_full_view(user, seller))
+    if services.sees_full_view(user, seller):
+        return seller
+    # Buyers' view: no account, phone, street address or payout account; only the
+    # certifications that are verified and valid today.
+    return jsonify(PublicSellerSchema().dump(seller))
 
 
 @blp.route("/sellers/<int:seller_id>", methods=["PATCH"])
@@ -56,7 +59,7 @@ def update_seller(data, seller_id):
     if not services.sees_full_view(user, seller):
         raise Forbidden("Only the household or its co-op can edit this profile.")
     services.update_seller(seller, data)
-    return _full(seller)
+    return seller
 
 
 @blp.route("/sellers/<int:seller_id>/submit", methods=["POST"])
@@ -67,7 +70,7 @@ def submit_seller(seller_id):
     """Send the profile to the co-op for approval (draft or rejected → submitted)."""
     user = require_user()
     seller = services.submit(services.get_seller_for(user, seller_id), user)
-    return _full(seller)
+    return seller
 
 
 def _moderation_route(action: str, with_reason: bool):
@@ -76,7 +79,7 @@ def _moderation_route(action: str, with_reason: bool):
         user = require_user()
         seller = services.get_seller_for(user, seller_id)
         services.moderate(seller, action, user, data.get("reason"))
-        return _full(seller)
+        return seller
 
     view.__name__ = f"{action}_seller"
     view.__doc__ = (
@@ -109,7 +112,7 @@ def add_certification(data, seller_id):
     user = require_user()
     seller = services.get_seller_for(user, seller_id)
     cert = services.add_certification(seller, user, **data)
-    return services.certification_view(cert)
+    return cert
 
 
 @blp.route("/sellers/<int:seller_id>/certifications/<int:cert_id>/verify", methods=["POST"])
@@ -121,7 +124,7 @@ def verify_certification(seller_id, cert_id):
     user = require_user()
     seller = services.get_seller_for(user, seller_id)
     cert = services.verify_certification(seller, cert_id, user)
-    return services.certification_view(cert)
+    return cert
 
 
 @blp.route("/coops/<int:coop_id>/households", methods=["POST"])
@@ -132,7 +135,7 @@ def verify_certification(seller_id, cert_id):
 def onboard_household(data, coop_id):
     """Assisted onboarding: the co-op creates an approved household and gets its claim code."""
     seller, code, claim = services.onboard_household(coop_id, require_user(), **data)
-    return {"seller": _full(seller), "claim_code": code, "claim_code_expires_at": claim.expires_at}
+    return {"seller": seller, "claim_code": code, "claim_code_expires_at": claim.expires_at}
 
 
 @blp.route("/sellers/<int:seller_id>/claim-code", methods=["POST"])
@@ -160,5 +163,4 @@ def coop_sellers(args, coop_id):
     page = paginate(
         services.coop_sellers(coop.id, args.get("status")), args["page"], args["per_page"]
     )
-    page["items"] = [_full(s) for s in page["items"]]
     return page

@@ -54,6 +54,18 @@ class SellerSchema(Schema):
     payout_account = fields.Nested(PayoutAccountSchema, allow_none=True)
 
 
+class PublicSellerSchema(SellerSchema):
+    """A household as buyers see it: the certifications verified and valid today, nothing
+    private."""
+
+    class Meta:
+        exclude = ("user_id", "phone", "address_line", "payout_account")
+
+    certifications = fields.List(
+        fields.Nested(CertificationSchema), required=True, attribute="current_certifications"
+    )
+
+
 class HouseholdFieldsSchema(Schema):
     display_name = Text(required=True)
     phone = Phone(required=True)

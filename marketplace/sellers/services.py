@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,13 +10,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
 from ..auth.services import ensure_unique_contact, issue_claim_code, register_user
-from ..clock import today_vn, utcnow
+from ..clock import utcnow
 from ..coops.models import Coop
 from ..coops.services import can_moderate, get_coop, record_audit
 from ..errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError, field_error
 from ..extensions import db
 from ..notifications import services as notifications
-from ..places import check_place, province_name, ward_name
+from ..places import check_place
 from .models import Certification, Seller
 
 # The onboarding state machine: (status, action) → new status. Anything else is 409.
@@ -58,47 +57,6 @@ def get_seller_for(user: User | None, seller_id: int) -> Seller:
     if seller is None or (seller.status != "approved" and not sees_full_view(user, seller)):
         raise NotFound("No such household.")
     return seller
-
-
-def seller_view(seller: Seller, *, full: bool) -> dict[str, Any]:
-    """The dict behind SellerSchema: buyers see no account id, no phone, no street address and
-    no unverified certs."""
-    certs = seller.certifications if full else certs_valid_on(seller, today_vn())
-    view = {
-        "id": seller.id,
-        "display_name": seller.display_name,
-        "status": seller.status,
-        "coop": seller.coop,
-        "province_code": seller.province_code,
-        "province_name": province_name(seller.province_code),
-        "ward_code": seller.ward_code,
-        "ward_name": ward_name(seller.ward_code),
-        "description": seller.description,
-        "farm_area_m2": seller.farm_area_m2,
-        "certifications": [certification_view(c) for c in certs],
-        "rating": seller.rating,
-        "created_at": seller.created_at,
-    }
-    if full:
-        # Which account is behind a household is for the household and its co-op only.
-        view["user_id"] = seller.user_id
-        view["phone"] = seller.phone
-        view["address_line"] = seller.address_line
-        view["payout_account"] = seller.payout_account
-    return view
-
-
-def certification_view(cert: Certification) -> dict[str, Any]:
-    return {
-        "id": cert.id,
-        "scheme": cert.scheme,
-        "certificate_no": cert.certificate_no,
-        "issued_by": cert.issued_by,
-        "valid_from": cert.valid_from,
-        "valid_until": cert.valid_until,
-        "verified": cert.verified_at is not None,
-        "verified_at": cert.verified_at,
-    }
 
 
 def create_seller(user: User, *, coop_id: int, **fields: Any) -> Seller:
@@ -307,7 +265,3 @@ def coop_sellers(coop_id: int, status: str | None) -> Select:
     if status:
         query = query.where(Seller.status == status)
     return query.order_by(Seller.created_at, Seller.id)
-
-
-def certs_valid_on(seller: Seller, day: dt.date) -> list[Certification]:
-    return [c for c in seller.certifications if c.is_shown_to_buyers(day)]

@@ -58,9 +58,9 @@ def coop_home(coop_id: int):
     return render_template(
         "web/coop_home.html",
         coop=coop,
-        households=[sellers.seller_view(s, full=True) for s in households["items"]],
+        households=households["items"],
         households_total=households["total"],
-        listings=[catalogue.product_view(p) for p in listings["items"]],
+        listings=listings["items"],
         listings_total=listings["total"],
     )
 
@@ -134,7 +134,6 @@ def coop_households(coop_id: int):
     if status not in SELLER_STATUSES:
         status = None
     result = paginate(sellers.coop_sellers(coop.id, status), page_number(), PER_PAGE)
-    result["items"] = [sellers.seller_view(s, full=True) for s in result["items"]]
     return render_template(
         "web/coop_households.html",
         coop=coop,
@@ -156,8 +155,8 @@ def coop_household(coop_id: int, seller_id: int):
     return render_template(
         "web/coop_household.html",
         coop=coop,
-        s=sellers.seller_view(seller, full=True),
-        listings=[catalogue.product_view(p) for p in listings["items"]],
+        s=seller,
+        listings=listings["items"],
         claimable=claimable(seller.user),
     )
 
@@ -199,7 +198,7 @@ def _slip(coop, seller, code, claim):
     return render_template(
         "web/claim_slip.html",
         coop=coop,
-        s=sellers.seller_view(seller, full=True),
+        s=seller,
         code=code,
         expires_at=claim.expires_at,
         claim_url=url_for("web.claim", _external=True),
@@ -245,7 +244,6 @@ def coop_products(coop_id: int):
     if status not in PRODUCT_STATUSES:
         status = None
     result = paginate(catalogue.products_of_coop(coop.id, status), page_number(), PER_PAGE)
-    result["items"] = [catalogue.product_view(p) for p in result["items"]]
     return render_template(
         "web/coop_products.html",
         coop=coop,

@@ -116,7 +116,7 @@ def _page(coop, form, errors, method=None):
     return render_template(
         "web/coop_delivery.html",
         coop=coop,
-        methods=[delivery.method_view(m) for m in delivery.all_methods(coop.id)],
+        methods=delivery.all_methods(coop.id),
         method=method,
         form=form,
         selected_provinces={str(code) for code in selected},

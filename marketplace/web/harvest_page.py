@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from ..catalogue import services as catalogue
 from ..errors import AppError, Forbidden, NotFound
 from ..orders import harvest
 from ..orders.schemas import HarvestSchema
@@ -42,7 +41,7 @@ def harvest_form(product_id: int):
     waiting_orders = harvest.pre_ordered(product) if product.sale_mode == "pre_order" else []
     return render_template(
         "web/harvest.html",
-        p=catalogue.product_view(product),
+        p=product,
         waiting=waiting_orders,
         allocation=allocation,
         shares=shares,

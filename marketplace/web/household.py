@@ -55,10 +55,9 @@ def dashboard():
     if status is not None and status not in PRODUCT_STATUSES:
         status = None
     result = paginate(catalogue.products_of_seller(seller.id, status), page_number(), PER_PAGE)
-    result["items"] = [catalogue.product_view(p) for p in result["items"]]
     return render_template(
         "web/dashboard.html",
-        seller=sellers.seller_view(seller, full=True),
+        seller=seller,
         result=result,
         status=status,
     )
@@ -194,7 +193,7 @@ def product_status(product_id: int):
 
 def _back_to_listing(product: Product):
     if request.headers.get("HX-Request"):
-        return render_template("web/_listing_row.html", p=catalogue.product_view(product), hx=True)
+        return render_template("web/_listing_row.html", p=product, hx=True)
     return redirect(url_for("web.dashboard", _anchor=f"product-{product.id}"))
 
 
@@ -214,7 +213,7 @@ def certifications():
             return redirect(url_for("web.certifications"))
     return render_template(
         "web/certifications.html",
-        seller=sellers.seller_view(seller, full=True),
+        seller=seller,
         schemes=SCHEMES,
         errors=errors,
         form=request.form,

@@ -68,8 +68,10 @@ def cart_lines() -> tuple[list[dict[str, Any]], int]:
     lines = []
     for pid, qty in cart.items():
         if pid in products:
-            view = catalogue.product_view(products[pid])
-            lines.append({"product": view, "quantity": qty, "total": view["unit_price_vnd"] * qty})
+            product = products[pid]
+            lines.append(
+                {"product": product, "quantity": qty, "total": product.unit_price_vnd * qty}
+            )
     return lines, sum(line["total"] for line in lines)
 
 
@@ -139,7 +141,7 @@ def _order_body(form, lines) -> dict[str, Any]:
     address = form_data(OrderCreateSchema().fields["shipping_address"].schema, form)
     body: dict[str, Any] = {
         "items": [
-            {"product_id": line["product"]["id"], "quantity": line["quantity"]} for line in lines
+            {"product_id": line["product"].id, "quantity": line["quantity"]} for line in lines
         ],
         "shipping_address": address,
         "payment_method": form.get("payment_method", ""),
@@ -176,7 +178,7 @@ def _delivery_quote(user, form, lines) -> dict[str, Any] | None:
         return None
     data = {
         "items": [
-            {"product_id": line["product"]["id"], "quantity": line["quantity"]} for line in lines
+            {"product_id": line["product"].id, "quantity": line["quantity"]} for line in lines
         ],
         "shipping_address": {"province_code": province, "ward_code": None},
         "deliveries": [],
@@ -185,20 +187,20 @@ def _delivery_quote(user, form, lines) -> dict[str, Any] | None:
         quote = orders.quote(user, data)
     except AppError:
         return None
-    names = {line["product"]["seller"].id: line["product"]["seller"].display_name for line in lines}
     chosen = _chosen_methods(form)
-    shipping = 0
-    for part in quote["seller_orders"]:
-        part["display_name"] = names.get(part["seller_id"], "")
-        offered = {option["method_id"]: option for option in part["options"]}
-        pick = offered.get(chosen.get(part["seller_id"])) or (
-            part["options"][0] if part["options"] else None
+    parts = []
+    for part in quote.seller_orders:
+        offered = {option.method.id: option for option in part.options}
+        pick = offered.get(chosen.get(part.seller.id)) or (
+            part.options[0] if part.options else None
         )
-        part["chosen"] = pick["method_id"] if pick else None
-        shipping += pick["fee_vnd"] if pick else 0
-    quote["shipping_total_vnd"] = shipping
-    quote["total_vnd"] = quote["items_total_vnd"] + shipping
-    return quote
+        parts.append({"part": part, "chosen": pick})
+    shipping = sum(row["chosen"].fee_vnd for row in parts if row["chosen"])
+    return {
+        "seller_orders": parts,
+        "shipping_total_vnd": shipping,
+        "total_vnd": quote.items_total_vnd + shipping,
+    }
 
 
 def _flat_errors(messages: Any) -> dict[str, list[str]]:
@@ -279,18 +281,18 @@ def _shown_prices(lines) -> dict[int, int]:
     the prices on the page now when the form carries none (an old form)."""
     shown: dict[int, int] = {}
     for line in lines:
-        pid = line["product"]["id"]
+        pid = line["product"].id
         text = request.form.get(f"price_{pid}", "")
         shown[pid] = (
             int(text)
             if text.isascii() and text.isdigit() and len(text) <= 15
-            else line["product"]["unit_price_vnd"]
+            else line["product"].unit_price_vnd
         )
     return shown
 
 
 def _conflict_text(exc: Conflict, lines) -> str:
-    names = {line["product"]["id"]: line["product"]["name"] for line in lines}
+    names = {line["product"].id: line["product"].name for line in lines}
     changed = [i for i in (exc.details or {}).get("items") or [] if "current" in i]
     if not changed:
         return error_text(exc)
@@ -306,7 +308,7 @@ def _conflict_text(exc: Conflict, lines) -> str:
 
 
 def _shortage_text(exc: InsufficientStock, lines) -> str:
-    names = {line["product"]["id"]: line["product"]["name"] for line in lines}
+    names = {line["product"].id: line["product"].name for line in lines}
     short = (exc.details or {}).get("items") or []
     parts = [
         gettext(

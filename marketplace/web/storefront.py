@@ -27,8 +27,8 @@ def home():
     newest = paginate(catalogue.catalogue({}, "newest"), 1, HOME_COUNT)
     return render_template(
         "web/home.html",
-        in_season=[catalogue.product_view(p) for p in in_season["items"]],
-        newest=[catalogue.product_view(p) for p in newest["items"]],
+        in_season=in_season["items"],
+        newest=newest["items"],
         categories=catalogue.category_tree(),
         search_action=url_for("web.search"),
     )
@@ -57,7 +57,6 @@ def browse():
     args = browse_args()
     sort, page, per_page = args.pop("sort"), args.pop("page"), args.pop("per_page")
     result = paginate(catalogue.catalogue(args, sort), page, min(per_page, PER_PAGE))
-    result["items"] = [catalogue.product_view(p) for p in result["items"]]
     return render_template(
         "web/browse.html",
         result=result,
@@ -73,7 +72,7 @@ def product(product_id: int):
     """A product as the visitor may see it (its household and co-op also see unpublished ones)."""
     item = catalogue.get_product_for(page_user(), product_id)
     shown = paginate(reviews.visible_reviews(item.id), 1, REVIEWS_SHOWN)["items"]
-    return render_template("web/product.html", p=catalogue.product_view(item), reviews=shown)
+    return render_template("web/product.html", p=item, reviews=shown)
 
 
 @bp.route("/households/<int:seller_id>")
@@ -84,11 +83,10 @@ def household_page(seller_id: int):
     result = paginate(
         catalogue.catalogue({"seller_id": seller.id}, "newest"), page_number(), PER_PAGE
     )
-    result["items"] = [catalogue.product_view(p) for p in result["items"]]
     shown = paginate(reviews.reviews_of_seller(seller.id), 1, REVIEWS_SHOWN)["items"]
     return render_template(
         "web/household.html",
-        s=sellers.seller_view(seller, full=False),
+        s=seller,
         result=result,
         reviews=shown,
     )
