@@ -227,6 +227,10 @@ FIELD_MESSAGES = (
     N_("A pre-order needs a harvest_start in the future."),
     N_("Required for a pre-order, and more than 0."),
     N_("Only a product sold by the kg can be priced by its weight."),
+    N_(
+        "A pre-order pays its deposit now: choose card or bank transfer "
+        "(cash on delivery is not possible)."
+    ),
 )
 
 
