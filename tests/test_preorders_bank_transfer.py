@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.payments import vietqr
 from marketplace.payments.models import Payment, Refund
 from tests.bank_transfer_helpers import BANK_CONFIG, WEBHOOK, audit_is_clean, transaction
-from tests.factories import build_world
+from tests.factories import build_world, new_product
 from tests.orders_helpers import order_body
 from tests.preorders_helpers import buyers, harvest, placed, pre_order, pre_order_product
 
@@ -236,3 +236,21 @@ def test_cash_on_delivery_is_still_refused_for_a_pre_order(app, world):
     assert "card or bank transfer" in message
     with app.app_context():
         assert db.session.scalar(select(Refund.id)) is None
+
+
+def test_a_lighter_crate_paid_by_bank_transfer_is_owed_back_its_difference(app, world, notifier):
+    crate = new_product(world.household, world.coop_admin, catch_weight=True)  # 45,000 VND/kg
+    order = placed(
+        world.buyer.api.post("/orders", order_body([(crate["id"], 5)], "bank_transfer"))
+    )  # 225,000 paid in full
+    assert notifier(transaction(order["payment"]["reference"], 225_000)).status_code == 200
+    part = order["seller_orders"][0]["id"]
+    r = world.household.api.post(
+        f"/seller-orders/{part}/ship",
+        {"lines": [{"product_id": crate["id"], "actual_weight_g": 4_700}]},
+    )
+    assert r.status_code == 200, r.get_json()
+    # 4.7 kg cost 211,500: the 13,500 paid for the missing 300 g is owed back.
+    assert world.buyer.api.get(f"/orders/{order['id']}").get_json()["total_vnd"] == 211_500
+    assert refunds_of(app, order["id"]) == [(f"weighed-{part}", 13_500, "owed")]
+    assert audit_is_clean(app)
