@@ -99,6 +99,7 @@ def _bodies(w) -> dict[tuple[str, str], dict]:
         ("POST", "/api/v1/categories"): {"name": "Lạ"},
         ("POST", "/api/v1/products"): product_body(),
         ("PATCH", "/api/v1/products/<int:product_id>"): {"unit_price_vnd": 1},
+        ("PATCH", "/api/v1/categories/<int:category_id>"): {"shelf_life_hours": 1},
         ("POST", "/api/v1/products/<int:product_id>/reject"): {"reason": "Lạ"},
         ("POST", "/api/v1/products/<int:product_id>/remove"): {"reason": "Lạ"},
         ("POST", "/api/v1/products/<int:product_id>/stock-adjustments"): {
@@ -248,6 +249,7 @@ def victim(app, api):
         "image_id": photo["id"],
         "review_id": review["id"],
         "code": lot["code"],
+        "category_id": 1,  # categories are the platform admin's
     }
     return world, ids
 
@@ -276,6 +278,7 @@ def _snapshot(world, product_id, order_id) -> dict:
         ).get_json(),
         "household_unread": owner.get("/me/notifications").get_json()["unread_count"],
         "reviews": world.household.api.get("/products/2/reviews").get_json(),
+        "categories": owner.get("/categories").get_json(),
         "lots": world.household.api.get(
             f"/sellers/{world.household.seller['id']}/products"
         ).get_json()["items"],

@@ -9,6 +9,7 @@ from .schemas import (
     CategoryCreateSchema,
     CategoryNodeSchema,
     CategoryTreeSchema,
+    CategoryUpdateSchema,
     ProductCreateSchema,
     ProductListArgs,
     ProductSchema,
@@ -38,6 +39,19 @@ def create_category(data):
     """Add a category (platform admin)."""
     category = services.create_category(**data)
     return category
+
+
+@blp.route("/categories/<int:category_id>", methods=["PATCH"])
+@blp.arguments(CategoryUpdateSchema)
+@blp.response(200, CategoryNodeSchema)
+@blp.errors(400, 401, 403, 404)
+@admin_required
+def update_category(data, category_id):
+    """Change a category's shelf lives (platform admin): `shelf_life_hours` and
+    `cold_shelf_life_hours`, hours from 1 to 87,600 or null (not known); the cold one is never
+    less than the ambient one. Products without their own shelf life follow."""
+    category = services.set_shelf_lives(services.get_category_by_id(category_id), data)
+    return services.category_node_in_tree(category.id)
 
 
 @blp.route("/products", methods=["GET"])

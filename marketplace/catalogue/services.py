@@ -104,6 +104,7 @@ def create_category(
         raise field_error(
             "slug", "Give a slug: the name has no letters or digits to make one from."
         )
+    check_shelf_lives(shelf_life_hours, cold_shelf_life_hours)
     parent = get_category(parent_slug, "parent_slug") if parent_slug else None
     if db.session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
         raise Conflict(f"A category with slug '{slug}' exists.", {"slug": ["Already taken."]})
@@ -142,6 +143,49 @@ def update_category(
         setattr(category, field, hours)
     db.session.flush()
     return category
+
+
+def get_category_by_id(category_id: int) -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise NotFound("No such category.")
+    return category
+
+
+def check_shelf_lives(ambient: int | None, cold: int | None) -> None:
+    """422 when a category would keep less cooled than at ambient temperature."""
+    if ambient is not None and cold is not None and cold < ambient:
+        raise field_error(
+            "cold_shelf_life_hours",
+            f"Must not be less than shelf_life_hours ({ambient}): cooling never shortens it.",
+        )
+
+
+def set_shelf_lives(category: Category, changes: dict[str, int | None]) -> Category:
+    """PATCH /categories/{id}: change ``shelf_life_hours`` and/or ``cold_shelf_life_hours``
+    (hours, or None: not known). Kept cooled, produce never keeps less than at ambient
+    temperature: a cold shelf life below the ambient one is 422. Products without their own shelf
+    life follow at once (quotes and checkouts of new orders; placed orders keep their
+    delivery snapshot)."""
+    check_shelf_lives(
+        changes.get("shelf_life_hours", category.shelf_life_hours),
+        changes.get("cold_shelf_life_hours", category.cold_shelf_life_hours),
+    )
+    for field, hours in changes.items():
+        setattr(category, field, hours)
+    db.session.flush()
+    return category
+
+
+def category_node_in_tree(category_id: int) -> dict[str, Any]:
+    """The category as GET /categories shows it (its parent's slug, its children)."""
+    nodes = list(category_tree())
+    while nodes:
+        node = nodes.pop()
+        if node["id"] == category_id:
+            return node
+        nodes.extend(node["children"])
+    raise NotFound("No such category.")  # pragma: no cover - looked up before
 
 
 def category_and_descendants(slug: str) -> list[int]:

@@ -11,7 +11,9 @@ most one partial line, then nothing. Filled and partial ones are ``confirmed`` (
 carries the reduced quantity and total, and the order's totals follow); unfilled ones are
 ``cancelled`` with ``cancel_reason: harvest_shortfall`` and their deposit refunded in full. A
 partial one is refunded the deposit of its unfilled share, ``round_half_up(deposit × unfilled /
-ordered)``. Orders still waiting for their deposit are expired (a deposit paid later is refunded
+ordered)``: at the card provider, or, for a deposit paid by bank transfer, recorded as owed back
+to the buyer (a Refund row ``owed``, refunded by hand like every bank-transfer refund). Orders
+still waiting for their deposit are expired (a deposit paid later is refunded
 in full, orders/services.apply_intent). What is left becomes ordinary stock.
 """
 
@@ -32,9 +34,8 @@ from ..clock import utcnow
 from ..errors import Forbidden, InvalidTransition
 from ..extensions import db
 from ..money import services as money
-from ..payments import services as payments
 from ..search.changes import products_changed
-from . import services
+from . import refunds, services
 from .models import Order, OrderLine, SellerOrder
 
 SHORTFALL = "harvest_shortfall"
@@ -250,8 +251,8 @@ def _apply(seller_order: SellerOrder, product_id: int, share: Share, now: dt.dat
             seller_order, "confirm", **services.ship_clock(seller_order, now)
         )
     if share.refund_vnd:
-        payments.refund(
-            order.payment,
+        refunds.give_back(
+            order,
             share.refund_vnd,
             scope=f"harvest-{seller_order.id}",
             seller_order=seller_order,
