@@ -152,29 +152,27 @@ class Balance:
 
 
 def balances(seller_ids: list[int] | None = None, now: dt.datetime | None = None) -> dict:
-    """{seller_id: Balance} in two statements, whatever the number of households."""
+    """{seller_id: Balance} in one statement, whatever the number of households."""
     now = now or utcnow()
     available = _available_condition(now)
+    held = (
+        select(func.coalesce(func.sum(PayoutItem.amount_vnd), 0))
+        .where(PayoutItem.seller_id == LedgerEntry.seller_id, PayoutItem.status == "held")
+        .scalar_subquery()
+    )
     query = _with_orders(
         select(
             LedgerEntry.seller_id,
             func.sum(LedgerEntry.amount_vnd),
             func.sum(case((available, LedgerEntry.amount_vnd), else_=0)),
             func.sum(case((LedgerEntry.kind == "payout", -LedgerEntry.amount_vnd), else_=0)),
+            held,
         )
     ).group_by(LedgerEntry.seller_id)
-    held_query = (
-        select(PayoutItem.seller_id, func.sum(PayoutItem.amount_vnd))
-        .where(PayoutItem.status == "held")
-        .group_by(PayoutItem.seller_id)
-    )
     if seller_ids is not None:
         query = query.where(LedgerEntry.seller_id.in_(seller_ids))
-        held_query = held_query.where(PayoutItem.seller_id.in_(seller_ids))
-    held = dict(db.session.execute(held_query).all())
     result = {}
-    for seller_id, total, avail, paid_out in db.session.execute(query):
-        h = held.get(seller_id, 0)
+    for seller_id, total, avail, paid_out, h in db.session.execute(query):
         result[seller_id] = Balance(
             pending_vnd=total - avail, available_vnd=avail - h, held_vnd=h, paid_out_vnd=paid_out
         )
