@@ -50,8 +50,7 @@ def update_category(data, category_id):
     """Change a category's shelf lives (platform admin): `shelf_life_hours` and
     `cold_shelf_life_hours`, hours from 1 to 87,600 or null (not known); the cold one is never
     less than the ambient one. Products without their own shelf life follow."""
-    category = services.set_shelf_lives(services.get_category_by_id(category_id), data)
-    return services.category_node_in_tree(category.id)
+    return services.set_shelf_lives(services.get_category_by_id(category_id), data)
 
 
 @blp.route("/products", methods=["GET"])

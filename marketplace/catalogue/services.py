@@ -177,17 +177,6 @@ def set_shelf_lives(category: Category, changes: dict[str, int | None]) -> Categ
     return category
 
 
-def category_node_in_tree(category_id: int) -> dict[str, Any]:
-    """The category as GET /categories shows it (its parent's slug, its children)."""
-    nodes = list(category_tree())
-    while nodes:
-        node = nodes.pop()
-        if node["id"] == category_id:
-            return node
-        nodes.extend(node["children"])
-    raise NotFound("No such category.")  # pragma: no cover - looked up before
-
-
 def category_and_descendants(slug: str) -> list[int]:
     """Ids of the category with this slug and of all categories below it ([] when unknown)."""
     rows = db.session.execute(select(Category.id, Category.parent_id, Category.slug)).all()

@@ -139,7 +139,7 @@ def _address_defaults(pre_order: bool) -> dict[str, Any]:
 
 def _has_pre_order(lines) -> bool:
     """The cart holds a product sold before its harvest (its deposit is paid now)."""
-    return any(line["product"]["sale_mode"] == "pre_order" for line in lines)
+    return any(line["product"].sale_mode == "pre_order" for line in lines)
 
 
 def _order_body(form, lines) -> dict[str, Any]:
