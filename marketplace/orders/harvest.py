@@ -30,8 +30,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..auth.models import User
 from ..catalogue import stock
 from ..catalogue.models import Product
+from ..catalogue.services import require_owner
 from ..clock import utcnow
-from ..errors import Forbidden, InvalidTransition
+from ..errors import InvalidTransition
 from ..extensions import db
 from ..money import services as money
 from ..search.changes import products_changed
@@ -161,14 +162,9 @@ def pre_ordered(product: Product) -> list[SellerOrder]:
     )
 
 
-def _owner(user: User, product: Product) -> None:
-    if product.seller.user_id != user.id:
-        raise Forbidden("Only the household that lists this product records its harvest.")
-
-
 def preview(user: User, product: Product, quantity: int) -> tuple[Allocation, list[SellerOrder]]:
     """The allocation the harvest would make now, without writing anything (the page's dry run)."""
-    _owner(user, product)
+    require_owner(user, product)
     if product.sale_mode != "pre_order":
         raise InvalidTransition(
             "This product is not waiting for its harvest.",
@@ -208,7 +204,7 @@ def _mark_harvested(product: Product, quantity: int, now: dt.datetime) -> None:
 
 def record_harvest(user: User, product: Product, quantity: int) -> Allocation:
     """Record the yield of ``product`` and allocate it (see the module's docstring)."""
-    _owner(user, product)
+    require_owner(user, product)
     now = utcnow()
     _mark_harvested(product, quantity, now)  # first: it holds the product until commit
     waiting: list[SellerOrder] = []
