@@ -160,6 +160,22 @@ def test_browse_filters_by_category_and_hides_unpublished_listings(app, world):
     assert browser(app).get("/products?per_page=500").status_code == 400
 
 
+def test_browse_counts_only_so_far_ahead_and_says_so(app, world, monkeypatch):
+    """Like GET /products, the catalogue page counts matches only up to a bound past the page
+    (docs/catalogue.md) and then says "at least"; below the bound the count is exact."""
+    from marketplace.catalogue import services as catalogue_services
+
+    for n in range(4):
+        new_product(world.household, world.coop_admin, name=f"Vải thiều lô {n}")
+    monkeypatch.setattr(catalogue_services, "COUNT_AHEAD", 3)
+    page = text(browser(app).get("/products"))
+    assert "Ít nhất 3 sản phẩm" in page
+    assert page.count("Vải thiều lô") == 4  # the page itself is whole
+    monkeypatch.setattr(catalogue_services, "COUNT_AHEAD", 10)
+    assert "4 sản phẩm" in text(browser(app).get("/products"))
+    assert "Ít nhất" not in text(browser(app).get("/products"))
+
+
 def test_household_public_page_shows_no_phone_or_street_address(app, world):
     new_product(world.household, world.coop_admin)
     page = text(browser(app).get(f"/households/{world.household.seller['id']}"))

@@ -22,6 +22,7 @@ VI = {
     "All": "Tất cả",
     "All categories": "Tất cả danh mục",
     "All products": "Tất cả sản phẩm",
+    "At least %(num)d products": "Ít nhất %(num)d sản phẩm",
     "All provinces": "Tất cả tỉnh thành",
     "All year": "Quanh năm",
     "Already registered.": "Đã được đăng ký.",

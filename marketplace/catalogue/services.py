@@ -495,12 +495,14 @@ COUNT_AHEAD = 1000
 
 
 def catalogue_page(filters: dict[str, Any], sort: str, page: int, per_page: int) -> dict[str, Any]:
-    """A page of the public catalogue, ``{items, page, per_page, total}``, in one statement.
+    """A page of the public catalogue, ``{items, page, per_page, total, capped}``, in one
+    statement.
 
     ``total`` is the number of matching products counted up to ``(page - 1) * per_page +
     COUNT_AHEAD``: exact below that, that number when at least as many match (a lower bound that
     grows as the buyer pages on). Counting every visible row would make each page linear in the
     catalogue (≈ 40 ms at 100,000 products); this is at most about a thousand index entries.
+    ``capped`` says that the count stopped there (the pages say "more than …").
     """
     offset = (page - 1) * per_page
     matching = filter_products(visible_products(), filters)
@@ -527,7 +529,13 @@ def catalogue_page(filters: dict[str, Any], sort: str, page: int, per_page: int)
     rows = db.session.execute(query).unique().all()
     # past the last page no row carries the count
     count = rows[0].total if rows else db.session.scalar(select(total))
-    return {"items": [row[0] for row in rows], "page": page, "per_page": per_page, "total": count}
+    return {
+        "items": [row[0] for row in rows],
+        "page": page,
+        "per_page": per_page,
+        "total": count,
+        "capped": count >= offset + COUNT_AHEAD,
+    }
 
 
 def products_of_coop(coop_id: int, status: str | None) -> Select:

@@ -23,8 +23,8 @@ PER_PAGE = 24
 @bp.route("/")
 def home():
     """In-season produce first, then what is new, and a search box."""
-    in_season = paginate(catalogue.catalogue({"in_season": True}, "newest"), 1, HOME_COUNT)
-    newest = paginate(catalogue.catalogue({}, "newest"), 1, HOME_COUNT)
+    in_season = catalogue.catalogue_page({"in_season": True}, "newest", 1, HOME_COUNT)
+    newest = catalogue.catalogue_page({}, "newest", 1, HOME_COUNT)
     return render_template(
         "web/home.html",
         in_season=in_season["items"],
@@ -56,7 +56,8 @@ def browse():
     """The catalogue by category, origin, price and season, in the chosen order."""
     args = browse_args()
     sort, page, per_page = args.pop("sort"), args.pop("page"), args.pop("per_page")
-    result = paginate(catalogue.catalogue(args, sort), page, min(per_page, PER_PAGE))
+    # Counted only so far ahead, like GET /products: a page never counts the whole catalogue.
+    result = catalogue.catalogue_page(args, sort, page, min(per_page, PER_PAGE))
     return render_template(
         "web/browse.html",
         result=result,
@@ -80,9 +81,7 @@ def household_page(seller_id: int):
     """A household's public page and what it sells."""
     user = page_user()
     seller = sellers.get_seller_for(user, seller_id)
-    result = paginate(
-        catalogue.catalogue({"seller_id": seller.id}, "newest"), page_number(), PER_PAGE
-    )
+    result = catalogue.catalogue_page({"seller_id": seller.id}, "newest", page_number(), PER_PAGE)
     shown = paginate(reviews.reviews_of_seller(seller.id), 1, REVIEWS_SHOWN)["items"]
     return render_template(
         "web/household.html",
