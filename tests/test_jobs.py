@@ -4,7 +4,6 @@ each notification once even when two workers run; periodic sweeps run twice at o
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from marketplace.notifications.models import Notification
 from tests.orders_helpers import build_shop, order_body, stock_of
 from tests.payments_fixtures import CARD_3DS
 from tests.test_orders_expiry import make_overdue, status_of
+from tests.worker_helpers import stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,25 +64,6 @@ def start_worker(app, tmp_path, gateway) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
     )
-
-
-def stop(process: subprocess.Popen) -> str:
-    process.send_signal(signal.SIGINT)
-    try:
-        output, _ = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    return output
-
-
-def wait_for(condition, timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def sms_statuses(app) -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from marketplace.notifications import events
 from marketplace.notifications.models import Notification
 from tests.conftest import IN_CI
 from tests.orders_helpers import build_shop, order_body
+from tests.worker_helpers import stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -97,25 +97,6 @@ def start_worker(app) -> subprocess.Popen:
     )
 
 
-def stop(process: subprocess.Popen) -> str:
-    process.send_signal(signal.SIGINT)
-    try:
-        output, _ = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    return output
-
-
-def wait_for(condition, timeout: float = 45) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_a_worker_on_redis_builds_the_report_and_sends_the_reminder(
     app, api, redis_queue, smtp_server, gateway
 ):
@@ -147,11 +128,11 @@ def test_a_worker_on_redis_builds_the_report_and_sends_the_reminder(
 
     worker = start_worker(app)
     try:
-        assert wait_for(
+        assert wait_for_long(
             lambda: w.coop_admin.api.get(f"/reports/{report['id']}").get_json()["status"] == "done"
         )
         # The new order's e-mail, then the reminder the periodic sweep wrote: both sent.
-        assert wait_for(lambda: len(reminded()) == 2), [m["Subject"] for m in mailbox.messages]
+        assert wait_for_long(lambda: len(reminded()) == 2), [m["Subject"] for m in mailbox.messages]
         time.sleep(1)  # room for a duplicate to show
     finally:
         output = stop(worker)
@@ -169,3 +150,8 @@ def test_a_worker_on_redis_builds_the_report_and_sends_the_reminder(
     assert w.coop_admin.api.get(f"/reports/{report['id']}/file").status_code == 200
     # The queue was Redis, and it is drained.
     assert client.llen(f"huey.redis.{name}") == 0
+
+
+def wait_for_long(condition) -> bool:
+    """A Redis worker starts and schedules its periodic jobs more slowly."""
+    return wait_for(condition, timeout=45)
