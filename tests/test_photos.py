@@ -16,6 +16,7 @@ from marketplace.catalogue.models import Product
 from marketplace.extensions import db
 from marketplace.media import services as media
 from marketplace.media.models import ProductImage
+from tests.conftest import recorded_statements
 from tests.factories import build_world, new_product
 from tests.media_helpers import (
     GPS_IFD,
@@ -215,3 +216,19 @@ def test_unknown_media_keys_are_404_in_the_error_shape(app, api):
     for path in ("/media/p1/nothing.jpg", "/media/../../etc/passwd", "/media/p1/%2e%2e/x.jpg"):
         r = api.client.get(path)
         assert r.status_code == 404
+
+
+def test_a_product_page_with_photos_is_one_statement(app, api, world, product):
+    """GET /products/{id} reads the product, its household, co-op, certifications and photos in
+    one SQL statement (the response cache is not involved: it serves lists and searches)."""
+    for _ in range(2):
+        assert (
+            upload(world.household, product["id"], tiny_png(), "a.png", "image/png").status_code
+            == 201
+        )
+    with recorded_statements(app) as statements:
+        r = world.household.api.get(f"/products/{product['id']}")
+    assert r.status_code == 200 and len(r.get_json()["photos"]) == 2
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    # one for the product and its photos (the bearer token's is the other read)
+    assert len([s for s in reads if "product" in s]) == 1, reads

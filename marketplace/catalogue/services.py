@@ -206,8 +206,8 @@ def manages(user: User | None, product: Product) -> bool:
 def get_product_for(user: User | None, product_id: int) -> Product:
     """The product as ``user`` may see it: visible ones for anyone, others to who manages them.
 
-    One statement: for a single product, its household's few certifications are joined in too
-    (a second round trip costs more than the repeated product columns)."""
+    One statement: for a single product, its household's few certifications and its photos are
+    joined in too (a second round trip costs more than the repeated product columns)."""
     # Whether buyers may see it comes from the one rule, visible_products(), in the same statement.
     visible = (
         visible_products()
@@ -223,6 +223,8 @@ def get_product_for(user: User | None, product_id: int) -> Product:
                 joinedload(Product.category),
                 joinedload(Product.seller).joinedload(Seller.coop),
                 joinedload(Product.seller).joinedload(Seller.certifications),
+                # its few photos too (at most 10): still one round trip
+                joinedload(Product.photos),
             )
         )
         .unique()
