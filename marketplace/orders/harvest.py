@@ -13,6 +13,10 @@ carries the reduced quantity and total, and the order's totals follow); unfilled
 partial one is refunded the deposit of its unfilled share, ``round_half_up(deposit × unfilled /
 ordered)``. Orders still waiting for their deposit are expired (a deposit paid later is refunded
 in full, orders/services.apply_intent). What is left becomes ordinary stock.
+
+In the same transaction each buyer is told (``preorder.allocated``: what they get, its total, its
+ship-by time; ``preorder.cut``: how much was cut and the deposit refunded) and the household of
+each confirmed one gets the new seller order message with its harvest-based ship-by time.
 """
 
 from __future__ import annotations
@@ -32,9 +36,10 @@ from ..clock import utcnow
 from ..errors import Forbidden, InvalidTransition
 from ..extensions import db
 from ..money import services as money
+from ..notifications import services as notifications
 from ..payments import services as payments
 from ..search.changes import products_changed
-from . import services
+from . import preorders, services
 from .models import Order, OrderLine, SellerOrder
 
 SHORTFALL = "harvest_shortfall"
@@ -219,14 +224,19 @@ def record_harvest(user: User, product: Product, quantity: int) -> Allocation:
         waiting += [so for so in order.seller_orders if so.status == "pre_ordered"]
     allocation = allocate([_as_pre_order(so, product.id) for so in waiting], quantity)
     by_id = {so.id: so for so in waiting}
-    for share in allocation.shares:
+    harvested = [
         _apply(by_id[share.pre_order.seller_order_id], product.id, share, now)
+        for share in allocation.shares
+    ]
+    notifications.pre_orders_harvested(harvested)
     stock.set_stock(product, allocation.stock_added, "Harvest: left after the pre-orders", user)
     db.session.flush()
     return allocation
 
 
-def _apply(seller_order: SellerOrder, product_id: int, share: Share, now: dt.datetime) -> None:
+def _apply(
+    seller_order: SellerOrder, product_id: int, share: Share, now: dt.datetime
+) -> notifications.Harvested:
     order = seller_order.order
     line = next(line for line in seller_order.lines if line.product_id == product_id)
     line.pre_ordered_quantity = line.quantity
@@ -259,3 +269,9 @@ def _apply(seller_order: SellerOrder, product_id: int, share: Share, now: dt.dat
         )
     if share.outcome == "unfilled":
         services.finish_if_done(order)
+        balance = 0
+    else:
+        balance = preorders.balance_due_vnd(order)
+    return notifications.Harvested(
+        seller_order, line, share.pre_order.quantity, share.refund_vnd, balance
+    )
