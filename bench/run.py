@@ -641,7 +641,7 @@ def jobs_figures() -> dict:
 # Imported after the helpers above, which media_bench uses.
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
-from bench import media_bench  # noqa: E402
+from bench import media_bench, money_bench  # noqa: E402
 
 
 def main() -> int:
@@ -671,6 +671,13 @@ def main() -> int:
     )
     parser.add_argument("--uploads", type=int, default=20, help="photo uploads timed")
     parser.add_argument("--skip-media", action="store_true", help="no photo/lot figures")
+    parser.add_argument(
+        "--skip-money",
+        action="store_true",
+        help="no payout batch / balance figures (bench/money_bench.py)",
+    )
+    parser.add_argument("--households", type=int, default=10_000, help="money: households")
+    parser.add_argument("--money-orders", type=int, default=100_000, help="money: seller orders")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.duration = "10000", 3
@@ -694,6 +701,8 @@ def main() -> int:
         print("last 10 units, 200 buyers:", results["last_units"])
     if not args.skip_media:
         results["media"] = media_bench.run_all(args)
+    if not args.skip_money:
+        results["money"] = money_bench.run_all(args)
     out = BENCH / "results" / "latest.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"\nwrote {out.relative_to(ROOT)}")

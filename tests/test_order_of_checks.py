@@ -54,3 +54,30 @@ def test_a_logged_in_non_admin_gets_403_before_any_validation(api):
         response = buyer.api.post(path, json={})
         assert response.status_code == 403, path
         assert response.get_json()["error"]["code"] == "forbidden"
+
+
+def test_an_object_of_another_co_op_is_404_before_its_body_is_read(app, api):
+    """An admin of co-op A naming a delivery method of co-op B under A's path: 404, whatever the
+    body (a 422 would tell that the method exists and what it accepts)."""
+    from tests.factories import build_world
+
+    world = build_world(app, api)
+    theirs = world.other_coop_admin.api.post(
+        f"/coops/{world.other_coop['id']}/delivery-methods",
+        {
+            "kind": "delivery",
+            "name": "Xe lạnh",
+            "base_fee_vnd": 20_000,
+            "per_kg_fee_vnd": 3_000,
+            "lead_time_hours": 24,
+            "cold_chain": True,
+        },
+    ).get_json()
+    path = f"/coops/{world.coop['id']}/delivery-methods/{theirs['id']}"
+    for body in ({"base_fee_vnd": "nhiều"}, {"lead_time_hours": -1}, {"base_fee_vnd": 1}):
+        response = world.coop_admin.api.call("PATCH", path, json=body)
+        assert response.status_code == 404, body
+        assert response.get_json()["error"]["code"] == "not_found"
+    assert world.coop_admin.api.call("DELETE", path).status_code == 404
+    listed = api.get(f"/coops/{world.other_coop['id']}/delivery-methods").get_json()["items"]
+    assert [m["base_fee_vnd"] for m in listed] == [20_000]

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import Visitor  # chromium and live_server: the tests.browser plugin
 from tests.factories import PASSWORD, build_world, new_product
@@ -108,3 +109,32 @@ def test_household_enters_the_packed_weight_when_it_ships(world, visitors):
     buyer = visitors().login(world.buyer.user["email"], PASSWORD)
     buyer.page.goto(f"/orders/{order['id']}")
     assert buyer.page.get_by_test_id("weighed").inner_text() == "cân khi đóng hàng: 5300 g"
+
+
+def test_a_buyer_checking_out_a_pre_order_is_not_offered_cash_on_delivery(api, world, visitors):
+    lychee = pre_order_product(world, expected=100)
+    buyer = visitors().login(world.buyer.user["email"], PASSWORD)
+    page = buyer.page
+    page.goto(f"/products/{lychee['id']}")
+    page.get_by_label("Số lượng (kg)").fill("4")
+    page.get_by_role("button", name="Thêm vào giỏ").click()
+    page.get_by_role("button", name="Tiến hành đặt hàng").click()
+    assert page.get_by_label("Thanh toán khi nhận hàng").count() == 0
+    assert page.locator('input[name="payment_method"][value="cod"]').count() == 0
+    assert "không thể thanh toán khi nhận hàng" in (
+        page.get_by_test_id("pre-order-payment").inner_text().lower()
+    )
+    expect(page.get_by_label("Thẻ", exact=True)).to_be_checked()
+    page.get_by_label("Người nhận").fill("Đỗ Minh Anh")
+    page.get_by_label("Số điện thoại").fill("0912 345 678")
+    page.get_by_label("Tỉnh / thành phố").select_option("31")
+    expect(page.locator("#f-ward_code option", has_text="Xã Thanh Hà")).to_have_count(1)
+    page.get_by_label("Phường / xã").select_option("10813")
+    page.get_by_label("Địa chỉ (đường, số nhà)").fill("Thôn Hạ")
+    buyer.screenshot("checkout-pre-order")
+    page.get_by_role("button", name="Đặt hàng").click()
+    assert page.get_by_test_id("order-status").inner_text() == "Đã thanh toán"
+    assert page.get_by_test_id("deposit").inner_text().endswith("54.000 ₫")  # 30 % of 180,000
+    (order,) = world.buyer.api.get("/orders").get_json()["items"]
+    assert order["payment"]["method"] == "card" and order["payment"]["amount_vnd"] == 54_000
+    assert order["seller_orders"][0]["status"] == "pre_ordered"

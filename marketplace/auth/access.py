@@ -63,6 +63,23 @@ def admin_required(func):
     return _checked(func, require_admin)
 
 
+def acting_on(find):
+    """The route acts on the object named by its path: after the login (401), ``find(user,
+    **path_arguments)`` looks it up (404) and checks that the caller may act on it (403), and the
+    blueprint runs this before the body is read (400, 422) — DESIGN's order of checks. The view
+    then finds the object again with the same rule (the session already holds it)."""
+
+    def decorator(func):
+        def check() -> None:
+            find(require_user(), **request.view_args)
+
+        view = login_required(func)
+        view.check_caller = check
+        return view
+
+    return decorator
+
+
 def _checked(func, check):
     @wraps(func)
     def wrapper(*args, **kwargs):

@@ -1,4 +1,4 @@
-from ..auth.access import admin_required, current_user, login_required, require_user
+from ..auth.access import acting_on, admin_required, current_user, login_required, require_user
 from ..coops.services import can_moderate, get_coop
 from ..errors import Forbidden
 from ..http import Blueprint, PageArgs, page_of, paginate
@@ -9,6 +9,7 @@ from .schemas import (
     CategoryCreateSchema,
     CategoryNodeSchema,
     CategoryTreeSchema,
+    CategoryUpdateSchema,
     ProductCreateSchema,
     ProductListArgs,
     ProductSchema,
@@ -38,6 +39,18 @@ def create_category(data):
     """Add a category (platform admin)."""
     category = services.create_category(**data)
     return category
+
+
+@blp.route("/categories/<int:category_id>", methods=["PATCH"])
+@blp.arguments(CategoryUpdateSchema)
+@blp.response(200, CategoryNodeSchema)
+@blp.errors(400, 401, 403, 404)
+@admin_required
+def update_category(data, category_id):
+    """Change a category's shelf lives (platform admin): `shelf_life_hours` and
+    `cold_shelf_life_hours`, hours from 1 to 87,600 or null (not known); the cold one is never
+    less than the ambient one. Products without their own shelf life follow."""
+    return services.set_shelf_lives(services.get_category_by_id(category_id), data)
 
 
 @blp.route("/products", methods=["GET"])
@@ -77,7 +90,7 @@ def get_product(product_id):
 @blp.arguments(ProductUpdateSchema)
 @blp.response(200, ProductSchema)
 @blp.errors(400, 401, 403, 404, 409)
-@login_required
+@acting_on(services.owner_of_product)
 def update_product(data, product_id):
     """Edit a listing (its household). Name, description, category or images send an active
     listing back to review; price and the other fields do not."""
@@ -106,7 +119,11 @@ def _action_route(action: str, with_reason: bool, who: str):
 
     view.__name__ = f"{action}_product"
     view.__doc__ = f"{action.capitalize()} a listing ({who})."
-    view = login_required(view)
+    view = acting_on(
+        services.moderator_of_product
+        if action in services.MODERATION_ACTIONS
+        else services.owner_of_product
+    )(view)
     view = blp.errors(400, 401, 403, 404, 409)(view)
     view = blp.response(200, ProductSchema)(view)
     if with_reason:
@@ -128,7 +145,7 @@ for _action, _with_reason, _who in (
 @blp.arguments(StockAdjustmentSchema)
 @blp.response(200, ProductSchema)
 @blp.errors(400, 401, 403, 404, 409)
-@login_required
+@acting_on(services.owner_of_product)
 def adjust_stock(data, product_id):
     """Correct the stock with a reason (its household); never below zero."""
     user = require_user()

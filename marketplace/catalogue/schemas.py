@@ -50,6 +50,21 @@ class CategoryCreateSchema(Schema):
     cold_shelf_life_hours = shelf_life(allow_none=True)
 
 
+class CategoryUpdateSchema(Schema):
+    """PATCH /categories/{id}: its shelf lives (hours; null: not known). Fields left out keep
+    their value; a cold shelf life shorter than the ambient one is refused (service)."""
+
+    shelf_life_hours = shelf_life(allow_none=True)
+    cold_shelf_life_hours = shelf_life(allow_none=True)
+
+    @validates_schema
+    def something_to_change(self, data, **kwargs):
+        if not data:
+            raise ValidationError(
+                "Give shelf_life_hours or cold_shelf_life_hours.", field_name="_schema"
+            )
+
+
 class OriginSchema(Schema):
     province_code = fields.Integer(required=True)
     province_name = fields.String(allow_none=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.models import User
 from ..clock import today_vn
-from ..coops.services import can_moderate, record_audit
+from ..coops.services import can_moderate, record_audit, require_coop_admin
 from ..errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError, field_error
 from ..extensions import db
 from ..lots.models import Lot
@@ -104,6 +104,7 @@ def create_category(
         raise field_error(
             "slug", "Give a slug: the name has no letters or digits to make one from."
         )
+    check_shelf_lives(shelf_life_hours, cold_shelf_life_hours)
     parent = get_category(parent_slug, "parent_slug") if parent_slug else None
     if db.session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
         raise Conflict(f"A category with slug '{slug}' exists.", {"slug": ["Already taken."]})
@@ -139,6 +140,38 @@ def update_category(
     category.name = name
     category.parent = parent
     for field, hours in shelf_lives.items():
+        setattr(category, field, hours)
+    db.session.flush()
+    return category
+
+
+def get_category_by_id(category_id: int) -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise NotFound("No such category.")
+    return category
+
+
+def check_shelf_lives(ambient: int | None, cold: int | None) -> None:
+    """422 when a category would keep less cooled than at ambient temperature."""
+    if ambient is not None and cold is not None and cold < ambient:
+        raise field_error(
+            "cold_shelf_life_hours",
+            f"Must not be less than shelf_life_hours ({ambient}): cooling never shortens it.",
+        )
+
+
+def set_shelf_lives(category: Category, changes: dict[str, int | None]) -> Category:
+    """PATCH /categories/{id}: change ``shelf_life_hours`` and/or ``cold_shelf_life_hours``
+    (hours, or None: not known). Kept cooled, produce never keeps less than at ambient
+    temperature: a cold shelf life below the ambient one is 422. Products without their own shelf
+    life follow at once (quotes and checkouts of new orders; placed orders keep their
+    delivery snapshot)."""
+    check_shelf_lives(
+        changes.get("shelf_life_hours", category.shelf_life_hours),
+        changes.get("cold_shelf_life_hours", category.cold_shelf_life_hours),
+    )
+    for field, hours in changes.items():
         setattr(category, field, hours)
     db.session.flush()
     return category
@@ -203,9 +236,31 @@ def get_product_for(user: User | None, product_id: int) -> Product:
     return product
 
 
-def _own_product(user: User, product: Product) -> None:
+def require_owner(user: User, product: Product) -> None:
+    """403 unless ``user`` is the household that lists the product."""
     if product.seller.user_id != user.id:
         raise Forbidden("Only the household that lists this product can do this.")
+
+
+def require_moderator(user: User, product: Product) -> None:
+    """403 unless ``user`` moderates the listing: an admin of its household's co-op (not the
+    household itself, even when it is one)."""
+    require_coop_admin(
+        user,
+        product.seller.coop_id,
+        "Only an admin of this household's co-op moderates its listings.",
+    )
+    forbid_own_household(user, product.seller)
+
+
+def owner_of_product(user: User, product_id: int) -> None:
+    """The route's check that ``user`` acts on its own listing (404, then 403)."""
+    require_owner(user, get_product_for(user, product_id))
+
+
+def moderator_of_product(user: User, product_id: int) -> None:
+    """The route's check that ``user`` moderates this listing (404, then 403)."""
+    require_moderator(user, get_product_for(user, product_id))
 
 
 # ---- listing life cycle -----------------------------------------------------------------
@@ -280,7 +335,7 @@ STOCK_EDIT_REASON = "Sửa số lượng tồn kho"
 def update_product(user: User, product: Product, changes: dict[str, Any]) -> Product:
     """The owner edits a listing. Reviewed fields of an active, paused or rejected listing send it
     (back) to review; price, unit, quantities and harvest dates do not."""
-    _own_product(user, product)
+    require_owner(user, product)
     return edit_listing(product, changes, actor=user)
 
 
@@ -336,11 +391,9 @@ def products_by_sku(skus: Iterable[str]) -> dict[str, Product]:
 def transition(user: User, product: Product, action: str, reason: str | None = None) -> Product:
     """Move a listing along its state machine; moderation goes to the co-op audit log."""
     if action in MODERATION_ACTIONS:
-        if not can_moderate(user, product.seller.coop_id):
-            raise Forbidden("Only an admin of this household's co-op moderates its listings.")
-        forbid_own_household(user, product.seller)
+        require_moderator(user, product)
     else:
-        _own_product(user, product)
+        require_owner(user, product)
     new_status = TRANSITIONS.get((product.status, action))
     if new_status is None:
         raise InvalidTransition(
@@ -372,7 +425,7 @@ def _stock_not_in_lots(product: Product) -> None:
 
 
 def adjust_stock(user: User, product: Product, delta: int, reason: str) -> Product:
-    _own_product(user, product)
+    require_owner(user, product)
     if product.status == "archived":
         raise InvalidTransition("An archived product's stock cannot change.")
     if product.sale_mode == "pre_order":

@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
-from ..errors import Conflict, NotFound, ValidationError, field_error
+from ..errors import Conflict, Forbidden, NotFound, ValidationError, field_error
 from ..extensions import db
 from ..places import check_place
 from ..search.text import slugify
@@ -33,6 +33,22 @@ def is_coop_admin(user: User | None, coop_id: int) -> bool:
 def can_moderate(user: User | None, coop_id: int) -> bool:
     """Platform admins moderate every co-op; a co-op admin only its own."""
     return user is not None and (user.is_admin or is_coop_admin(user, coop_id))
+
+
+def require_coop_admin(user: User, coop_id: int, message: str) -> None:
+    """403 ``message`` unless ``user`` moderates this co-op."""
+    if not can_moderate(user, coop_id):
+        raise Forbidden(message)
+
+
+def admin_of_coop(message: str):
+    """A route's check (see ``auth.access.acting_on``) that the caller administers the co-op of
+    the path: 404 for an unknown co-op, then 403 ``message``."""
+
+    def check(user: User, coop_id: int, **_: object) -> None:
+        require_coop_admin(user, get_coop(coop_id).id, message)
+
+    return check
 
 
 def create_coop(

@@ -1,7 +1,5 @@
-from flask import request
-
-from ..auth.access import login_required, require_user
-from ..coops.services import get_coop
+from ..auth.access import acting_on, login_required, require_user
+from ..coops.services import admin_of_coop, get_coop
 from ..http import Blueprint
 from ..orders import services as orders
 from ..orders.schemas import OrderQuoteRequestSchema
@@ -19,18 +17,6 @@ blp = Blueprint(
 )
 
 
-def coop_admins_only(func):
-    """The co-op's admins (and platform admins): 401, then 404 for an unknown co-op, then 403,
-    all before the body is read (the blueprint runs ``check_caller`` first)."""
-
-    def check() -> None:
-        services.require_coop_admin(require_user(), get_coop(request.view_args["coop_id"]))
-
-    view = login_required(func)
-    view.check_caller = check
-    return view
-
-
 @blp.route("/coops/<int:coop_id>/delivery-methods", methods=["GET"])
 @blp.response(200, DeliveryMethodListSchema)
 @blp.errors(404)
@@ -44,7 +30,7 @@ def list_methods(coop_id):
 @blp.arguments(DeliveryMethodCreateSchema)
 @blp.response(201, DeliveryMethodSchema)
 @blp.errors(400, 401, 403, 404)
-@coop_admins_only
+@acting_on(admin_of_coop(services.METHODS_FOR_ADMINS))
 def create_method(data, coop_id):
     """Add a pickup point or a delivery service (the co-op's admins)."""
     method = services.create_method(require_user(), get_coop(coop_id), data)
@@ -55,7 +41,7 @@ def create_method(data, coop_id):
 @blp.arguments(DeliveryMethodUpdateSchema)
 @blp.response(200, DeliveryMethodSchema)
 @blp.errors(400, 401, 403, 404)
-@coop_admins_only
+@acting_on(services.method_of_coop)
 def update_method(data, coop_id, method_id):
     """Change a delivery method (the co-op's admins); orders placed before keep their fee."""
     user = require_user()
@@ -66,7 +52,7 @@ def update_method(data, coop_id, method_id):
 @blp.route("/coops/<int:coop_id>/delivery-methods/<int:method_id>", methods=["DELETE"])
 @blp.response(204)
 @blp.errors(401, 403, 404)
-@coop_admins_only
+@acting_on(services.method_of_coop)
 def deactivate_method(coop_id, method_id):
     """Stop offering a delivery method (the co-op's admins); orders that used it keep it."""
     services.deactivate_method(

@@ -25,9 +25,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..auth.models import User
 from ..catalogue.models import Category, Product
 from ..clock import utcnow
+from ..coops import services as coops
 from ..coops.models import Coop
-from ..coops.services import can_moderate
-from ..errors import Forbidden, NotFound, ValidationError
+from ..coops.services import get_coop
+from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..places import check_place, is_province
 from ..sellers.models import Seller
@@ -63,9 +64,17 @@ def all_methods(coop_id: int) -> list[DeliveryMethod]:
     )
 
 
+METHODS_FOR_ADMINS = "Only this co-op's admins can manage its delivery methods."
+
+
 def require_coop_admin(user: User, coop: Coop) -> None:
-    if not can_moderate(user, coop.id):
-        raise Forbidden("Only this co-op's admins can manage its delivery methods.")
+    coops.require_coop_admin(user, coop.id, METHODS_FOR_ADMINS)
+
+
+def method_of_coop(user: User, coop_id: int, method_id: int) -> None:
+    """The route's check: the co-op exists (404), the caller administers it (403), the method is
+    one of its own (404)."""
+    get_method_for(user, get_coop(coop_id), method_id)
 
 
 def get_method_for(user: User, coop: Coop, method_id: int) -> DeliveryMethod:

@@ -1,7 +1,7 @@
 from flask import Response
 
-from ..auth.access import login_required, require_user
-from ..catalogue.services import get_product_for
+from ..auth.access import acting_on, login_required, require_user
+from ..catalogue.services import get_product_for, owner_of_product
 from ..http import Blueprint, PageArgs, page_of, paginate_rows
 from . import labels, services
 from .schemas import LotCreateSchema, LotOrderSchema, LotSchema, RecallSchema, TraceSchema
@@ -13,7 +13,7 @@ blp = Blueprint("lots", __name__, url_prefix="/api/v1", description="Harvest lot
 @blp.arguments(LotCreateSchema)
 @blp.response(201, LotSchema)
 @blp.errors(400, 401, 403, 404, 409)
-@login_required
+@acting_on(owner_of_product)
 def create_lot(data, product_id):
     """Record a harvest lot of your product; its quantity joins the stock (movement `lot`)."""
     user = require_user()
@@ -58,7 +58,7 @@ def lot_orders(args, code):
 @blp.arguments(RecallSchema)
 @blp.response(200, LotSchema)
 @blp.errors(400, 401, 403, 404, 409)
-@login_required
+@acting_on(lambda user, code: services.require_recaller(user, services.get_lot(code)))
 def recall(data, code):
     """Recall a lot (an admin of its household's co-op): unsold units leave the stock, seller
     orders not yet shipped are cancelled and refunded; audited."""

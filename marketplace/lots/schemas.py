@@ -44,7 +44,7 @@ class LotSchema(Schema):
     status = fields.String(required=True, metadata={"enum": ["active", "recalled"]})
     recalled_at = fields.DateTime(allow_none=True)
     recall_reason = fields.String(allow_none=True)
-    trace_url = fields.Function(trace_url, required=True)
+    trace_url = fields.Function(trace_url, required=True, metadata={"type": "string"})
     created_at = fields.DateTime(required=True)
 
 

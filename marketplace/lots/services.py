@@ -18,8 +18,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..auth.models import User
 from ..catalogue import stock
 from ..catalogue.models import Product
+from ..catalogue.services import require_owner
 from ..clock import VIETNAM, today_vn, utcnow
-from ..coops.services import can_moderate, record_audit
+from ..coops.services import can_moderate, record_audit, require_coop_admin
 from ..errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError
 from ..extensions import db
 from ..notifications import services as notifications
@@ -86,8 +87,7 @@ def create_lot(user: User, product: Product, data: dict[str, Any]) -> Lot:
     A product's stock comes only through its lots once it has one, so the first lot needs the
     stock at 0 (else 409): then the lots always hold exactly the stock.
     """
-    if product.seller.user_id != user.id:
-        raise Forbidden("Only the household that lists this product can record its lots.")
+    require_owner(user, product)
     if product.status == "archived":
         raise InvalidTransition("An archived product takes no new lots.")
     harvested_on = data["harvested_on"]
@@ -250,13 +250,19 @@ def _holding(lot_id: int, statuses: tuple[str, ...]) -> list[SellerOrder]:
     )
 
 
+def require_recaller(user: User, lot: Lot) -> None:
+    require_coop_admin(
+        user,
+        lot.product.seller.coop_id,
+        "Only an admin of this household's co-op can recall its lots.",
+    )
+
+
 def recall(user: User, lot: Lot, reason: str) -> Lot:
     """A co-op admin recalls a lot: its unsold units leave the stock, the seller orders holding it
     that have not shipped are cancelled (reason `lot_recalled`) and refunded, it is audited, and
     the buyers who received it are told."""
-    coop_id = lot.product.seller.coop_id
-    if not can_moderate(user, coop_id):
-        raise Forbidden("Only an admin of this household's co-op can recall its lots.")
+    require_recaller(user, lot)
     if lot.status == "recalled":
         raise InvalidTransition("This lot is already recalled.", {"status": lot.status})
     for order_id in sorted({so.order_id for so in _holding(lot.id, CANCELLABLE)}):
@@ -284,7 +290,7 @@ def recall(user: User, lot: Lot, reason: str) -> Lot:
     db.session.flush()
     stock.remove_recalled(product, unsold, user)
     record_audit(
-        coop_id=coop_id,
+        coop_id=lot.product.seller.coop_id,
         actor=user,
         action="lot.recall",
         target_type="lot",

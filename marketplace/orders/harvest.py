@@ -11,7 +11,9 @@ most one partial line, then nothing. Filled and partial ones are ``confirmed`` (
 carries the reduced quantity and total, and the order's totals follow); unfilled ones are
 ``cancelled`` with ``cancel_reason: harvest_shortfall`` and their deposit refunded in full. A
 partial one is refunded the deposit of its unfilled share, ``round_half_up(deposit × unfilled /
-ordered)``. Orders still waiting for their deposit are expired (a deposit paid later is refunded
+ordered)``: at the card provider, or, for a deposit paid by bank transfer, recorded as owed back
+to the buyer (a Refund row ``owed``, refunded by hand like every bank-transfer refund). Orders
+still waiting for their deposit are expired (a deposit paid later is refunded
 in full, orders/services.apply_intent). What is left becomes ordinary stock.
 
 In the same transaction each buyer is told (``preorder.allocated``: what they get, its total, its
@@ -32,14 +34,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..auth.models import User
 from ..catalogue import stock
 from ..catalogue.models import Product
+from ..catalogue.services import require_owner
 from ..clock import utcnow
-from ..errors import Forbidden, InvalidTransition
+from ..errors import InvalidTransition
 from ..extensions import db
 from ..money import services as money
 from ..notifications import services as notifications
-from ..payments import services as payments
 from ..search.changes import products_changed
-from . import preorders, services
+from . import preorders, refunds, services
 from .models import Order, OrderLine, SellerOrder
 
 SHORTFALL = "harvest_shortfall"
@@ -165,14 +167,9 @@ def pre_ordered(product: Product) -> list[SellerOrder]:
     )
 
 
-def _owner(user: User, product: Product) -> None:
-    if product.seller.user_id != user.id:
-        raise Forbidden("Only the household that lists this product records its harvest.")
-
-
 def preview(user: User, product: Product, quantity: int) -> tuple[Allocation, list[SellerOrder]]:
     """The allocation the harvest would make now, without writing anything (the page's dry run)."""
-    _owner(user, product)
+    require_owner(user, product)
     if product.sale_mode != "pre_order":
         raise InvalidTransition(
             "This product is not waiting for its harvest.",
@@ -212,7 +209,7 @@ def _mark_harvested(product: Product, quantity: int, now: dt.datetime) -> None:
 
 def record_harvest(user: User, product: Product, quantity: int) -> Allocation:
     """Record the yield of ``product`` and allocate it (see the module's docstring)."""
-    _owner(user, product)
+    require_owner(user, product)
     now = utcnow()
     _mark_harvested(product, quantity, now)  # first: it holds the product until commit
     waiting: list[SellerOrder] = []
@@ -260,8 +257,8 @@ def _apply(
             seller_order, "confirm", **services.ship_clock(seller_order, now)
         )
     if share.refund_vnd:
-        payments.refund(
-            order.payment,
+        refunds.give_back(
+            order,
             share.refund_vnd,
             scope=f"harvest-{seller_order.id}",
             seller_order=seller_order,

@@ -5,9 +5,9 @@ here, so that checkout (services.place_order) only calls them:
 - an order holding a pre-order product holds only that product (one line, one household): the
   harvest allocates seller orders, and a seller order holding a pre-order line and anything else
   could not be half confirmed (422 ``validation_error``, ``details.items``);
-- it is paid now by card (or bank transfer once that lands): cash on delivery is refused (422,
+- it is paid now by card or bank transfer: cash on delivery is refused (422,
   ``details.payment_method``);
-- the card is charged the deposit only: ``deposit_vnd = ceil(total_vnd × deposit_pct / 100)``,
+- the card is charged, or the VietQR code asks for, the deposit only: ``deposit_vnd = ceil(total_vnd × deposit_pct / 100)``,
   the payment's ``amount_vnd``; ``total_vnd`` stays the full price and the rest is paid on
   delivery;
 - a paid deposit moves its seller order pending → ``pre_ordered`` (not ``confirmed``) and stamps
@@ -25,6 +25,7 @@ from ..catalogue.models import Product
 from ..clock import utcnow
 from ..errors import InvalidTransition, ValidationError
 from ..extensions import db
+from ..payments import bank_transfer
 from ..payments.models import Payment
 from .models import Order
 
@@ -56,7 +57,8 @@ def check_items(data: Mapping[str, Any], products: Mapping[int, Product]) -> Pro
         }
     if data["payment_method"] not in PREPAID_METHODS:
         errors["payment_method"] = [
-            "A pre-order pays its deposit now: choose card (cash on delivery is not possible)."
+            "A pre-order pays its deposit now: choose card or bank transfer "
+            "(cash on delivery is not possible)."
         ]
     if errors:
         raise ValidationError("This pre-order cannot be placed like this.", errors)
@@ -100,11 +102,17 @@ def paid_action(order: Order) -> str:
     return "pre_order"
 
 
+def deposit_kept_vnd(payment: Payment) -> int:
+    """What the platform keeps of a deposit: less what was refunded (card) or is owed back to
+    the buyer (bank transfer, refunded by hand)."""
+    if payment.method == "bank_transfer":
+        return bank_transfer.kept_vnd(payment)
+    return payment.amount_vnd - payment.refunded_vnd
+
+
 def balance_due_vnd(order: Order) -> int:
     """What a pre-order still pays on delivery: its total less the deposit kept."""
-    payment = order.payment
-    kept = payment.amount_vnd - payment.refunded_vnd
-    return max(order.total_vnd - kept, 0)
+    return max(order.total_vnd - deposit_kept_vnd(order.payment), 0)
 
 
 def refuse_if_harvested_meanwhile(order: Order) -> None:

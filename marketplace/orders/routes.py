@@ -1,8 +1,8 @@
 from flask import Response, jsonify, request
 from marshmallow import Schema, fields, validate
 
-from ..auth.access import login_required, require_user
-from ..catalogue.services import get_product_for
+from ..auth.access import acting_on, login_required, require_user
+from ..catalogue.services import get_product_for, owner_of_product
 from ..errors import ErrorSchema, NotFound
 from ..http import Blueprint, page_of
 from ..payments import bank_transfer
@@ -101,7 +101,9 @@ def get_order(order_id):
 @blp.arguments(OrderCancelSchema)
 @blp.response(200, OrderSchema)
 @blp.errors(400, 401, 403, 404, 409, 502, 503)
-@login_required
+@acting_on(
+    lambda user, order_id: services.require_buyer(user, services.get_order_for(user, order_id))
+)
 def cancel_order(data, order_id):
     """The buyer cancels before anything shipped: stock back, card payments refunded in full."""
     return services.cancel_order_by_buyer(require_user(), order_id, data.get("reason"))
@@ -119,6 +121,22 @@ def list_seller_orders(args):
     )
 
 
+def _part_actor(rule):
+    def check(user, seller_order_id):
+        rule(user, services.get_seller_order_for(user, seller_order_id))
+
+    return check
+
+
+# Who may act on a seller order, checked before its body is read.
+PART_ACTORS = {
+    "ship": _part_actor(services.require_household),
+    "deliver": _part_actor(services.require_household),
+    "cancel": _part_actor(services.require_household),
+    "refused": _part_actor(services.require_refusal_recorder),
+}
+
+
 def _seller_action(action: str, schema, doc: str):
     def view(*args, seller_order_id):
         data = args[0] if args else {}
@@ -126,7 +144,7 @@ def _seller_action(action: str, schema, doc: str):
 
     view.__name__ = f"{action}_seller_order"
     view.__doc__ = doc
-    view = login_required(view)
+    view = acting_on(PART_ACTORS[action])(view)
     view = blp.errors(400, 401, 403, 404, 409, *((502, 503) if action == "cancel" else ()))(view)
     view = blp.response(200, SellerOrderDetailSchema)(view)
     if schema is not None:
@@ -174,7 +192,7 @@ _seller_action(
 @blp.arguments(HarvestSchema)
 @blp.response(200, HarvestResultSchema)
 @blp.errors(400, 401, 403, 404, 409, 502, 503)
-@login_required
+@acting_on(owner_of_product)
 def record_harvest(data, product_id):
     """Record a pre-order product's harvest (its household), once: the yield goes to the paid
     pre-orders by deposit time, shortfalls are cancelled and refunded, the rest becomes stock."""

@@ -652,8 +652,7 @@ def act_on_seller_order(user: User, seller_order_id: int, action: str, **data) -
 
 def cancel_order(user: User, order: Order, reason: str | None = None) -> Order:
     """The buyer cancels before anything shipped: stock back, a card payment refunded in full."""
-    if order.buyer_id != user.id:
-        raise Forbidden("Only the buyer can cancel the whole order.")
+    require_buyer(user, order)
     order = lock_order(order.id)
     if any(so.status in ("shipped", "delivered") for so in order.seller_orders):
         raise InvalidTransition(
@@ -686,9 +685,26 @@ def cancel_order(user: User, order: Order, reason: str | None = None) -> Order:
     return order
 
 
-def _own_part(user: User, seller_order: SellerOrder) -> Order:
+def require_household(user: User, seller_order: SellerOrder) -> None:
+    """403 unless ``user`` is the household this part belongs to."""
     if seller_order.seller.user_id != user.id:
         raise Forbidden("Only the household this part belongs to can do this.")
+
+
+def require_refusal_recorder(user: User, seller_order: SellerOrder) -> None:
+    """403 unless ``user`` is the household or an admin of its co-op."""
+    household = seller_order.seller
+    if not (household.user_id == user.id or can_moderate(user, household.coop_id)):
+        raise Forbidden("Only the household or its co-op's admins can record a refusal.")
+
+
+def require_buyer(user: User, order: Order) -> None:
+    if order.buyer_id != user.id:
+        raise Forbidden("Only the buyer can cancel the whole order.")
+
+
+def _own_part(user: User, seller_order: SellerOrder) -> Order:
+    require_household(user, seller_order)
     # Re-reads the seller orders too, under the order's lock.
     return lock_order(seller_order.order_id)
 
@@ -791,9 +807,7 @@ def _cancel_part(
 def refuse(user: User, seller_order: SellerOrder, reason: str) -> SellerOrder:
     """A shipped COD parcel was refused at the door: `refused` (terminal). No money changes
     hands and the produce is not restocked (it has travelled and may have spoiled)."""
-    household = seller_order.seller
-    if not (household.user_id == user.id or can_moderate(user, household.coop_id)):
-        raise Forbidden("Only the household or its co-op's admins can record a refusal.")
+    require_refusal_recorder(user, seller_order)
     order = lock_order(seller_order.order_id)
     if order.payment_method != "cod":
         raise InvalidTransition(

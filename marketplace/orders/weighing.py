@@ -6,8 +6,8 @@ seller order needs the packed weight of each such line (``POST /seller-orders/{i
 1000 g). The line total becomes ``round_half_up(unit_price_vnd × actual_weight_g / 1000)`` and the
 seller order's subtotal and the order's totals follow (the amount collected for cash on delivery
 too). A card order paid in full is never charged more: a heavier line keeps the total it was
-paid; a lighter one is refunded the difference at the provider (one Refund, scope
-``weighed-<seller order id>``). A pre-order pays the rest on delivery, so its weighed total is
+paid; a lighter one is refunded the difference (one Refund, scope ``weighed-<seller order id>``:
+at the provider for a card, owed back by hand for a bank transfer, orders/refunds.py). A pre-order pays the rest on delivery, so its weighed total is
 what it owes; only what its deposit paid beyond that total is refunded.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..money import services as money
-from ..payments import services as payments
+from . import preorders, refunds
 from .models import Order, OrderLine, SellerOrder
 
 TOLERANCE_PCT = 10
@@ -115,11 +115,11 @@ def weigh(order: Order, seller_order: SellerOrder, lines: Sequence[dict[str, Any
         payment.amount_vnd += change  # what is collected on delivery
         return
     # a deposit never pays for more than the weighed total
-    kept = payment.amount_vnd - payment.refunded_vnd
+    kept = preorders.deposit_kept_vnd(payment)
     refund = -change if prepaid else kept - order.total_vnd
     if refund > 0:
-        payments.refund(
-            payment,
+        refunds.give_back(
+            order,
             refund,
             scope=f"weighed-{seller_order.id}",
             seller_order=seller_order,

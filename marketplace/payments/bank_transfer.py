@@ -159,19 +159,27 @@ def owe_received_back(order: Order, reason: str) -> Refund | None:
 
 def owe_for_cancel(order: Order, reason: str) -> Refund | None:
     """The buyer cancelled a paid order: what it cost, less the parts already owed back."""
-    payment = order.payment
+    return owe_back(
+        order.payment, kept_vnd(order.payment), scope=f"order-{order.id}", reason=reason
+    )
+
+
+def kept_vnd(payment: Payment) -> int:
+    """What the platform keeps of the money counted towards the order: what arrived (up to what
+    was due) less the parts already owed back (a household's cancelled part, a harvest's
+    shortfall, a lighter weighed line)."""
     owed_parts = sum(r.amount_vnd for r in payment.refunds if r.seller_order_id is not None)
-    paid = min(payment.amount_received_vnd, payment.amount_vnd)
-    return owe_back(payment, paid - owed_parts, scope=f"order-{order.id}", reason=reason)
+    return max(min(payment.amount_received_vnd, payment.amount_vnd) - owed_parts, 0)
 
 
 def owe_for_part(order: Order, seller_order: SellerOrder, reason: str) -> Refund | None:
-    """A household cancelled its part of a paid order: its subtotal is owed back."""
+    """A household cancelled its part of a paid order: its subtotal is owed back (a pre-order's
+    deposit: never more than what was paid and not yet owed back)."""
     if order.payment.amount_received_vnd <= 0:
         return None
     return owe_back(
         order.payment,
-        seller_order.subtotal_vnd,
+        min(seller_order.subtotal_vnd, kept_vnd(order.payment)),
         scope=f"seller-order-{seller_order.id}",
         reason=reason,
         seller_order=seller_order,

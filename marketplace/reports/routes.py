@@ -1,6 +1,7 @@
 from flask import Response
 
-from ..auth.access import login_required, require_user
+from ..auth.access import acting_on, login_required, require_user
+from ..coops.services import admin_of_coop
 from ..http import Blueprint
 from . import services
 from .schemas import ReportCreateSchema, ReportSchema
@@ -15,7 +16,7 @@ blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Co-op re
 @blp.arguments(ReportCreateSchema)
 @blp.response(202, ReportSchema)
 @blp.errors(400, 401, 403, 404, 422)
-@login_required
+@acting_on(admin_of_coop(services.REPORTS_FOR_ADMINS))
 def request_report(data, coop_id):
     """Ask for a report (its co-op admins, admin); the job worker builds it: follow `GET
     /reports/{id}` until `done`, then download `GET /reports/{id}/file`."""

@@ -21,8 +21,8 @@ from sqlalchemy import Select, case, func, select, update
 from ..auth.models import User
 from ..catalogue.models import Product
 from ..clock import VIETNAM, utcnow
-from ..coops.services import can_moderate, get_coop
-from ..errors import Conflict, Forbidden, NotFound
+from ..coops.services import get_coop, require_coop_admin
+from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..jobs.queue import job_queue
 from ..money.models import LedgerEntry
@@ -69,11 +69,13 @@ UNCLAIMED_AFTER = dt.timedelta(minutes=1)
 # ---- asking and reading ---------------------------------------------------------------------
 
 
+REPORTS_FOR_ADMINS = "Only this co-op's admins ask for its reports."
+
+
 def request_report(user: User, coop_id: int, data: dict[str, Any]) -> Report:
     """POST /coops/{id}/reports: a queued report, handed to the worker once this commits."""
     coop = get_coop(coop_id)
-    if not can_moderate(user, coop.id):
-        raise Forbidden("Only this co-op's admins ask for its reports.")
+    require_coop_admin(user, coop.id, REPORTS_FOR_ADMINS)
     report = Report(
         coop_id=coop.id,
         requested_by_id=user.id,

@@ -1,4 +1,4 @@
-from ..auth.access import current_user, login_required, require_user
+from ..auth.access import acting_on, current_user, require_user
 from ..catalogue.services import get_product_for
 from ..http import Blueprint, PageArgs, page_of, paginate
 from . import services
@@ -11,7 +11,9 @@ blp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="Product 
 @blp.arguments(ReviewCreateSchema)
 @blp.response(201, ReviewSchema)
 @blp.errors(400, 401, 403, 404, 409)
-@login_required
+@acting_on(
+    lambda user, product_id: services.require_reviewer(user, get_product_for(user, product_id))
+)
 def create_review(data, product_id):
     """Review a product you received (a delivered order holding it); once per product."""
     user = require_user()
@@ -33,7 +35,9 @@ def list_reviews(args, product_id):
 @blp.arguments(ReplySchema)
 @blp.response(200, ReviewSchema)
 @blp.errors(400, 401, 403, 404, 409)
-@login_required
+@acting_on(
+    lambda user, review_id: services.require_replier(user, services.get_review_for(user, review_id))
+)
 def reply(data, review_id):
     """The household answers a review of its product, once."""
     user = require_user()
@@ -44,7 +48,9 @@ def reply(data, review_id):
 @blp.arguments(HideSchema)
 @blp.response(200, ReviewSchema)
 @blp.errors(400, 401, 403, 404, 409)
-@login_required
+@acting_on(
+    lambda user, review_id: services.require_hider(user, services.get_review_for(user, review_id))
+)
 def hide(data, review_id):
     """Hide a review (an admin of the household's co-op; written to the co-op audit log)."""
     user = require_user()

@@ -10,7 +10,7 @@ from ..auth.models import User
 from ..catalogue.models import Product
 from ..catalogue.services import get_product_for, manages
 from ..clock import utcnow
-from ..coops.services import can_moderate, record_audit
+from ..coops.services import record_audit, require_coop_admin
 from ..errors import Conflict, Forbidden, InvalidTransition, NotFound
 from ..extensions import db
 from ..orders.models import Order, OrderLine, SellerOrder
@@ -61,10 +61,15 @@ def _count(review: Review, sign: int) -> None:
         db.session.refresh(product, ["rating_count", "rating_total"])
 
 
-def create_review(user: User, product: Product, rating: int, text: str | None) -> Review:
-    """A verified purchase's review (403 without a delivered order of it; 409 the second time)."""
+def require_reviewer(user: User, product: Product) -> None:
+    """Verified purchases only: 403 without a delivered order of the product."""
     if not received(user, product.id):
         raise Forbidden("Only a buyer who received this product can review it.")
+
+
+def create_review(user: User, product: Product, rating: int, text: str | None) -> Review:
+    """A verified purchase's review (403 without a delivered order of it; 409 the second time)."""
+    require_reviewer(user, product)
     if has_reviewed(user, product.id):
         raise Conflict("You have already reviewed this product.")
     review = Review(
@@ -151,10 +156,22 @@ def get_review_for(user: User | None, review_id: int) -> Review:
     return review
 
 
-def reply(user: User, review: Review, text: str) -> Review:
-    """The household answers a review, once (409 the second time)."""
+def require_replier(user: User, review: Review) -> None:
     if review.product.seller.user_id != user.id:
         raise Forbidden("Only the household that sells this product can reply.")
+
+
+def require_hider(user: User, review: Review) -> None:
+    require_coop_admin(
+        user,
+        review.product.seller.coop_id,
+        "Only an admin of this household's co-op can hide its reviews.",
+    )
+
+
+def reply(user: User, review: Review, text: str) -> Review:
+    """The household answers a review, once (409 the second time)."""
+    require_replier(user, review)
     if review.reply_text is not None:
         raise Conflict("This review already has a reply.")
     # Conditional: two replies at once, one wins.
@@ -172,9 +189,7 @@ def reply(user: User, review: Review, text: str) -> Review:
 
 def hide(user: User, review: Review, reason: str) -> Review:
     """A co-op admin hides a review of one of its households (audited; out of the ratings)."""
-    coop_id = review.product.seller.coop_id
-    if not can_moderate(user, coop_id):
-        raise Forbidden("Only an admin of this household's co-op can hide its reviews.")
+    require_hider(user, review)
     done = db.session.execute(
         update(Review)
         .where(Review.id == review.id, Review.hidden_at.is_(None))
@@ -188,7 +203,7 @@ def hide(user: User, review: Review, reason: str) -> Review:
     db.session.refresh(review)
     _count(review, -1)
     record_audit(
-        coop_id=coop_id,
+        coop_id=review.product.seller.coop_id,
         actor=user,
         action="review.hide",
         target_type="review",

@@ -1,7 +1,7 @@
 from flask import jsonify
 
-from ..auth.access import current_user, login_required, require_user
-from ..coops.services import can_moderate, get_coop
+from ..auth.access import acting_on, current_user, login_required, require_user
+from ..coops.services import admin_of_coop, can_moderate, get_coop
 from ..errors import Forbidden
 from ..http import Blueprint, page_of, paginate
 from . import services
@@ -51,13 +51,12 @@ def get_seller(seller_id):
 @blp.arguments(SellerUpdateSchema)
 @blp.response(200, SellerSchema)
 @blp.errors(400, 401, 403, 404)
-@login_required
+@acting_on(services.full_viewer_of)
 def update_seller(data, seller_id):
     """Edit the profile (the household itself, or an admin of its co-op)."""
     user = require_user()
     seller = services.get_seller_for(user, seller_id)
-    if not services.sees_full_view(user, seller):
-        raise Forbidden("Only the household or its co-op can edit this profile.")
+    services.require_full_view(user, seller)
     services.update_seller(seller, data)
     return seller
 
@@ -85,7 +84,7 @@ def _moderation_route(action: str, with_reason: bool):
     view.__doc__ = (
         f"{action.capitalize()} a household (an admin of its co-op, or a platform admin)."
     )
-    view = login_required(view)
+    view = acting_on(services.moderator_of)(view)
     view = blp.errors(400, 401, 403, 404, 409)(view)
     view = blp.response(200, SellerSchema)(view)
     if with_reason:
@@ -106,7 +105,7 @@ for _action, _with_reason in (
 @blp.arguments(CertificationCreateSchema)
 @blp.response(201, CertificationSchema)
 @blp.errors(400, 401, 403, 404)
-@login_required
+@acting_on(services.full_viewer_of)
 def add_certification(data, seller_id):
     """Declare a certification (VietGAP, GlobalGAP, organic, OCOP); buyers see it once verified."""
     user = require_user()
@@ -131,7 +130,7 @@ def verify_certification(seller_id, cert_id):
 @blp.arguments(AssistedOnboardingSchema)
 @blp.response(201, OnboardedHouseholdSchema)
 @blp.errors(400, 401, 403, 404, 409)
-@login_required
+@acting_on(admin_of_coop(services.ONBOARDING_FOR_ADMINS))
 def onboard_household(data, coop_id):
     """Assisted onboarding: the co-op creates an approved household and gets its claim code."""
     seller, code, claim = services.onboard_household(coop_id, require_user(), **data)

@@ -12,7 +12,7 @@ from ..auth.models import User
 from ..auth.services import ensure_unique_contact, issue_claim_code, register_user
 from ..clock import utcnow
 from ..coops.models import Coop
-from ..coops.services import can_moderate, get_coop, record_audit
+from ..coops.services import can_moderate, get_coop, record_audit, require_coop_admin
 from ..errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError, field_error
 from ..extensions import db
 from ..notifications import services as notifications
@@ -117,10 +117,31 @@ def submit(seller: Seller, actor: User) -> Seller:
     return transition(seller, "submit", actor)
 
 
-def moderate(seller: Seller, action: str, actor: User, reason: str | None = None) -> Seller:
+def require_moderator(actor: User, seller: Seller) -> None:
+    """403 unless ``actor`` is an admin of the household's co-op, and not the household."""
     if not can_moderate(actor, seller.coop_id):
         raise Forbidden("Only an admin of this household's co-op can do this.")
     forbid_own_household(actor, seller)
+
+
+def require_full_view(actor: User, seller: Seller) -> None:
+    """403 unless ``actor`` is the household or an admin of its co-op."""
+    if not sees_full_view(actor, seller):
+        raise Forbidden("Only the household or its co-op can do this.")
+
+
+def moderator_of(user: User, seller_id: int) -> None:
+    """The route's check that ``user`` moderates this household (404, then 403)."""
+    require_moderator(user, get_seller_for(user, seller_id))
+
+
+def full_viewer_of(user: User, seller_id: int) -> None:
+    """The route's check that ``user`` is the household or an admin of its co-op (404, 403)."""
+    require_full_view(user, get_seller_for(user, seller_id))
+
+
+def moderate(seller: Seller, action: str, actor: User, reason: str | None = None) -> Seller:
+    require_moderator(actor, seller)
     return transition(seller, action, actor, reason)
 
 
@@ -132,8 +153,7 @@ def forbid_own_household(actor: User, seller: Seller) -> None:
 
 
 def add_certification(seller: Seller, actor: User, **fields: Any) -> Certification:
-    if not sees_full_view(actor, seller):
-        raise Forbidden("Only the household or its co-op adds certifications.")
+    require_full_view(actor, seller)
     return record_certification(seller, **fields)
 
 
@@ -179,12 +199,14 @@ def mark_verified(seller: Seller, cert: Certification, actor: User | None) -> Ce
     return cert
 
 
+ONBOARDING_FOR_ADMINS = "Only an admin of this co-op onboards its households."
+
+
 def onboard_household(coop_id: int, actor: User, *, full_name: str, **fields: Any):
     """Assisted onboarding: the co-op creates the account and an approved profile, and hands
     the household a claim code with which it sets its own password."""
     coop = get_coop(coop_id)
-    if not can_moderate(actor, coop.id):
-        raise Forbidden("Only an admin of this co-op onboards its households.")
+    require_coop_admin(actor, coop.id, ONBOARDING_FOR_ADMINS)
     seller = register_household(coop, actor, full_name=full_name, **fields)
     code, claim = issue_claim_code(seller.user)
     return seller, code, claim

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import phonenumbers
+from babel import dates as babel_dates
 from flask import request, session
-from flask_babel import format_date, format_datetime, get_locale, gettext
+from flask_babel import get_locale, gettext
 
+from ..clock import VIETNAM
 from ..errors import AppError
 from .session import page_user
 
@@ -74,17 +76,36 @@ def price_per_unit(amount: int, unit: str) -> str:
     return f"{vnd(amount)}/{unit_label(unit)}"
 
 
+def vietnam_time(value: dt.datetime) -> dt.datetime:
+    """A timestamp (stored in UTC; a naive one is taken as UTC) as the clock in Vietnam shows it."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(VIETNAM)
+
+
 def show_date(value: dt.date | None) -> str:
+    """A date; a timestamp shows its date in Vietnam."""
     if value is None:
         return ""
-    return format_date(value, "dd/MM/yyyy") if _lang() == "vi" else format_date(value, "d MMM yyyy")
+    if isinstance(value, dt.datetime):
+        value = vietnam_time(value).date()
+    pattern = "dd/MM/yyyy" if _lang() == "vi" else "d MMM yyyy"
+    return babel_dates.format_date(value, pattern, locale=_locale())
 
 
 def show_datetime(value: dt.datetime | None) -> str:
+    """A timestamp in Vietnam time (Asia/Ho_Chi_Minh), whatever the page's language: deadlines,
+    promised dates and order times are the buyers' and households' local time."""
     if value is None:
         return ""
     pattern = "HH:mm dd/MM/yyyy" if _lang() == "vi" else "d MMM yyyy, HH:mm"
-    return format_datetime(value, pattern)
+    return babel_dates.format_datetime(
+        vietnam_time(value), pattern, tzinfo=VIETNAM, locale=_locale()
+    )
+
+
+def _locale():
+    return get_locale() or DEFAULT_LANGUAGE
 
 
 def _lang() -> str:
@@ -227,6 +248,10 @@ FIELD_MESSAGES = (
     N_("A pre-order needs a harvest_start in the future."),
     N_("Required for a pre-order, and more than 0."),
     N_("Only a product sold by the kg can be priced by its weight."),
+    N_(
+        "A pre-order pays its deposit now: choose card or bank transfer "
+        "(cash on delivery is not possible)."
+    ),
 )
 
 

@@ -125,15 +125,21 @@ def _product_id() -> int:
 # ---- checkout -----------------------------------------------------------------------------
 
 
-def _address_defaults() -> dict[str, Any]:
+def _address_defaults(pre_order: bool) -> dict[str, Any]:
     user = page_user()
     seller = user.seller
     return {
         "recipient_name": user.full_name,
         "phone": user.phone or (seller.phone if seller else ""),
         "province_code": seller.province_code if seller else "",
-        "payment_method": "cod",
+        # A pre-order pays its deposit now: cash on delivery is not offered for it.
+        "payment_method": "card" if pre_order else "cod",
     }
+
+
+def _has_pre_order(lines) -> bool:
+    """The cart holds a product sold before its harvest (its deposit is paid now)."""
+    return any(line["product"].sale_mode == "pre_order" for line in lines)
 
 
 def _order_body(form, lines) -> dict[str, Any]:
@@ -232,7 +238,8 @@ def checkout():
         flash(gettext("Your cart is empty."), "error")
         return redirect(url_for("web.cart"))
     errors: dict[str, list[str]] = {}
-    form: Any = request.form if request.method == "POST" else _address_defaults()
+    pre_order = _has_pre_order(lines)
+    form: Any = request.form if request.method == "POST" else _address_defaults(pre_order)
     if request.method == "POST" and not request.form.get("refresh"):
         body = _order_body(request.form, lines)
         key = request.form.get("idempotency_key", "")[:255] or None
@@ -272,6 +279,7 @@ def checkout():
         wards=wards_of(province) if province else [],
         cards=TEST_CARDS,
         bank_transfer=bank_transfer.available(),
+        pre_order=pre_order,
         idempotency_key=request.form.get("idempotency_key") or uuid.uuid4().hex,
     ), (422 if errors else 200)
 
