@@ -12,6 +12,8 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
+from .notifications.events import EVENTS
+
 ENVIRONMENTS = ("development", "testing", "production")
 SEARCH_BACKENDS = ("whoosh", "postgres")
 
@@ -54,6 +56,23 @@ def _hours(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < value < 100_000:
         raise ConfigError(f"{name} must be more than 0 hours, got {raw!r}")
     return value
+
+
+def _zalo_template_ids(env: Mapping[str, str]) -> dict[str, str]:
+    """ZALO_TEMPLATE_IDS=`event=id,event=id`: the template ids the operator registered with
+    Zalo, over the defaults of notifications/events.py ZALO_TEMPLATES."""
+    raw = env.get("ZALO_TEMPLATE_IDS") or ""
+    ids: dict[str, str] = {}
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        event, _, template_id = (piece.strip() for piece in entry.partition("="))
+        if event not in EVENTS:
+            raise ConfigError(
+                f"ZALO_TEMPLATE_IDS: unknown event {event!r} (one of {', '.join(sorted(EVENTS))})"
+            )
+        if not (template_id.isascii() and template_id.isdigit()):
+            raise ConfigError(f"ZALO_TEMPLATE_IDS: the template id of {event} must be digits")
+        ids[event] = template_id
+    return ids
 
 
 SECRET_KEY_FILE = "secret_key"
@@ -166,6 +185,7 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "SMS_API_KEY": env.get("SMS_API_KEY") or None,
         "ZALO_ZNS_URL": env.get("ZALO_ZNS_URL") or None,
         "ZALO_ACCESS_TOKEN": env.get("ZALO_ACCESS_TOKEN") or None,
+        "ZALO_TEMPLATE_IDS": _zalo_template_ids(env),
         # Product photos: a folder served by the app, or an S3-compatible bucket (docs/media.md).
         "MEDIA_DIR": env.get("MEDIA_DIR") or str(instance / "media"),
         "MEDIA_S3_URL": media_s3_url,

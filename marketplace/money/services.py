@@ -27,6 +27,7 @@ from ..coops.models import Coop
 from ..coops.services import can_moderate, get_coop
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..extensions import db
+from ..notifications import services as notifications
 from ..orders.models import Order, SellerOrder
 from ..row_locks import for_update
 from ..sellers.models import Seller
@@ -416,6 +417,7 @@ def mark_paid(user: User, batch_id: int, item_id: int, reference: str) -> Payout
     if paid.rowcount != 1:
         raise Conflict("This payout item is paid already.")
     db.session.expire(item)
+    notifications.payout_paid(item)
     _append(
         item.seller_id,
         [

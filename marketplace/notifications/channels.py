@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 
-from .events import ZALO_TEMPLATES
+from .events import zalo_template_id
 from .models import Notification
 
 DEFAULT_SENDER = "Nông sản <no-reply@nongsan.vn>"
@@ -95,7 +95,9 @@ class Channels:
             url,
             json={
                 "phone": notification.destination.lstrip("+"),
-                "template_id": ZALO_TEMPLATES.get(notification.event, ""),
+                "template_id": zalo_template_id(
+                    notification.event, self.config.get("ZALO_TEMPLATE_IDS")
+                ),
                 "template_data": notification.data,
                 # Zalo de-duplicates on it: a retry of a send that did arrive is not sent twice.
                 "tracking_id": f"notification-{notification.id}",

@@ -17,23 +17,22 @@ HOUSEHOLD = "household"
 LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"
 
-# Emitted now.
-SELLER_ORDER_NEW = "seller_order.new"
+# Every event, and the use case that emits it.
+SELLER_ORDER_NEW = "seller_order.new"  # checkout / payment (orders/services.py), harvest
 SELLER_ORDER_SHIPPED = "seller_order.shipped"
 SELLER_ORDER_DELIVERED = "seller_order.delivered"
 SELLER_ORDER_CANCELLED = "seller_order.cancelled"
+SELLER_ORDER_REFUSED = "seller_order.refused"  # a COD parcel refused at the door
 PAYMENT_RECEIVED = "payment.received"
+PREORDER_ALLOCATED = "preorder.allocated"  # the harvest filled it (orders/harvest.py)
+PREORDER_CUT = "preorder.cut"  # the harvest filled part of it or none of it
 LISTING_APPROVED = "listing.approved"
 LISTING_REJECTED = "listing.rejected"
 HOUSEHOLD_APPROVED = "household.approved"
 HOUSEHOLD_REJECTED = "household.rejected"
+PAYOUT_PAID = "payout.paid"  # a payout item marked paid (money/services.py)
 SHIP_BY_SOON = "ship_by.soon"  # the ship-by sweep (delivery/deadlines.py)
 LOT_RECALLED = "lot.recalled"  # a co-op recalls a lot (lots/services.py)
-# For the features that emit them later (texts ready).
-SELLER_ORDER_REFUSED = "seller_order.refused"
-PREORDER_ALLOCATED = "preorder.allocated"
-PREORDER_CUT = "preorder.cut"
-PAYOUT_PAID = "payout.paid"
 
 # (event, audience) → locale → (subject, text)
 TEXTS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
@@ -148,25 +147,29 @@ TEXTS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     (PREORDER_ALLOCATED, BUYER): {
         "vi": (
             "Đặt trước {order_number} đã có hàng",
-            "Nông sản: {seller_name} đã thu hoạch; đơn đặt trước {order_number} được xác nhận "
-            "({subtotal_vnd}).",
+            "Nông sản: {seller_name} đã thu hoạch; đơn đặt trước {order_number} được xác nhận: "
+            "{items}, tổng {subtotal_vnd}.{ships_by_clause}{balance_clause}",
         ),
         "en": (
             "Pre-order {order_number} allocated",
-            "Nông sản: {seller_name} has harvested; pre-order {order_number} is confirmed "
-            "({subtotal_vnd}).",
+            "Nông sản: {seller_name} has harvested; pre-order {order_number} is confirmed: "
+            "{items}, total {subtotal_vnd}.{ships_by_clause}{balance_clause}",
         ),
     },
+    # A partial share (kept_clause, with what ships and when) or none (dropped_clause).
     (PREORDER_CUT, BUYER): {
         "vi": (
             "Đặt trước {order_number} không đủ hàng",
-            "Nông sản: vụ thu hoạch của {seller_name} không đủ cho đơn đặt trước {order_number}; "
-            "tiền cọc {refunded_vnd} được hoàn lại.",
+            "Nông sản: vụ thu hoạch của {seller_name} không đủ cho đơn đặt trước {order_number}: "
+            "thiếu {cut_quantity} {product_name} trong {ordered_quantity} bạn đã đặt."
+            "{kept_clause}{dropped_clause}{deposit_refund_clause}{balance_clause}",
         ),
         "en": (
             "Pre-order {order_number} cut",
-            "Nông sản: {seller_name}'s harvest fell short for pre-order {order_number}; "
-            "{refunded_vnd} of the deposit is refunded.",
+            "Nông sản: {seller_name}'s harvest fell short for pre-order {order_number}: "
+            "{cut_quantity} of the {ordered_quantity} of {product_name} you pre-ordered "
+            "cannot be filled.{kept_clause}{dropped_clause}{deposit_refund_clause}"
+            "{balance_clause}",
         ),
     },
     (LISTING_APPROVED, HOUSEHOLD): {
@@ -212,11 +215,13 @@ TEXTS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     (PAYOUT_PAID, HOUSEHOLD): {
         "vi": (
             "Đã chuyển tiền {amount_vnd}",
-            "Nông sản: đã chuyển {amount_vnd} vào tài khoản của bạn (mã {reference}).",
+            "Nông sản: đã chuyển {amount_vnd} vào tài khoản {bank_name} số cuối {account_tail} "
+            "của bạn (mã {reference}).",
         ),
         "en": (
             "Payout of {amount_vnd} paid",
-            "Nông sản: {amount_vnd} has been paid to your account (reference {reference}).",
+            "Nông sản: {amount_vnd} has been paid to your {bank_name} account ending "
+            "{account_tail} (reference {reference}).",
         ),
     },
     (SHIP_BY_SOON, HOUSEHOLD): {
@@ -266,6 +271,26 @@ CLAUSES: dict[str, dict[str, str]] = {
         "vi": " Bạn được hoàn lại {refunded_vnd}.",
         "en": " {refunded_vnd} is refunded to you.",
     },
+    "ships_by_clause": {
+        "vi": " Hàng sẽ được gửi trước {ship_by}.",
+        "en": " It ships by {ship_by}.",
+    },
+    "balance_clause": {
+        "vi": " Còn {balance_vnd} trả khi nhận hàng.",
+        "en": " {balance_vnd} is left to pay on delivery.",
+    },
+    "kept_clause": {
+        "vi": " Bạn nhận {kept_quantity}, tổng {subtotal_vnd}, gửi trước {ship_by}.",
+        "en": " You get {kept_quantity}, total {subtotal_vnd}, shipped by {ship_by}.",
+    },
+    "dropped_clause": {
+        "vi": " Đơn đặt trước đã được huỷ.",
+        "en": " The pre-order is cancelled.",
+    },
+    "deposit_refund_clause": {
+        "vi": " Tiền cọc {refunded_vnd} được hoàn lại cho bạn.",
+        "en": " {refunded_vnd} of your deposit is refunded to you.",
+    },
 }
 _CLAUSE_NEEDS = {
     "ship_by_clause": ("ship_by",),
@@ -274,14 +299,41 @@ _CLAUSE_NEEDS = {
     "received_clause": ("received_orders",),
     "cancelled_clause": ("cancelled_orders",),
     "refund_clause": ("refunded_vnd",),
+    "ships_by_clause": ("ship_by",),
+    "balance_clause": ("balance_vnd",),
+    "kept_clause": ("kept_quantity",),
+    "dropped_clause": ("pre_order_cancelled",),
+    "deposit_refund_clause": ("refunded_vnd",),
 }
 
 # Zalo ZNS sends only templates Zalo has approved: the operator registers one per event and
-# puts its id here (template_data carries the event's formatted values).
+# gives its id here, or in ZALO_TEMPLATE_IDS (`event=id,…`, config.py) without a code change.
+# Fixed per event: adding an event never moves another's id (these are the ids the operator
+# registered against; a new event gets the next free number).
 ZALO_TEMPLATES: dict[str, str] = {
-    event: str(300000 + index)
-    for index, event in enumerate(sorted({event for event, _ in TEXTS}), start=1)
+    HOUSEHOLD_APPROVED: "300001",
+    HOUSEHOLD_REJECTED: "300002",
+    LISTING_APPROVED: "300003",
+    LISTING_REJECTED: "300004",
+    LOT_RECALLED: "300005",
+    PAYMENT_RECEIVED: "300006",
+    PAYOUT_PAID: "300007",
+    PREORDER_ALLOCATED: "300008",
+    PREORDER_CUT: "300009",
+    SELLER_ORDER_CANCELLED: "300010",
+    SELLER_ORDER_DELIVERED: "300011",
+    SELLER_ORDER_NEW: "300012",
+    SELLER_ORDER_REFUSED: "300013",
+    SELLER_ORDER_SHIPPED: "300014",
+    SHIP_BY_SOON: "300015",
 }
+EVENTS = frozenset(ZALO_TEMPLATES)
+
+
+def zalo_template_id(event: str, overrides: dict[str, str] | None = None) -> str:
+    """The Zalo ZNS template of ``event``: the operator's override (ZALO_TEMPLATE_IDS), else
+    ZALO_TEMPLATES."""
+    return (overrides or {}).get(event) or ZALO_TEMPLATES.get(event, "")
 
 
 def format_vnd(amount: int) -> str:

@@ -11,6 +11,7 @@ profile's phone (the number its co-op knows), a buyer on the account's phone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -19,6 +20,7 @@ from sqlalchemy import Select, func, insert, select, update
 from ..auth.models import User
 from ..clock import utcnow
 from ..extensions import db
+from ..money.banks import bank_name
 from . import events
 from .events import BUYER, HOUSEHOLD
 from .models import Notification
@@ -109,6 +111,8 @@ def _order_values(seller_order) -> dict[str, Any]:
 def _household_rows(seller_orders, event: str) -> list[dict[str, Any]]:
     """``event`` for the household of each seller order (its items, number, subtotal and
     ship_by), on its profile's phone: one statement loads their accounts."""
+    if not seller_orders:
+        return []
     users = _load_users({so.seller.user_id for so in seller_orders})
     rows = []
     for seller_order in seller_orders:
@@ -166,6 +170,74 @@ def lot_recalled(lot, reason: str | None, cancelled, received, refunded_vnd: dic
         rows += _rows(users[buyer_id], events.LOT_RECALLED, BUYER, None, context)
     _queue(rows)
     return len(per_buyer)
+
+
+@dataclass(frozen=True)
+class Harvested:
+    """What a harvest did to one pre-order: ``line`` (its product's line, at the quantity
+    allocated) out of ``ordered``; ``refunded_vnd`` of the deposit given back; ``balance_vnd``
+    left to pay on delivery."""
+
+    seller_order: Any
+    line: Any
+    ordered: int
+    refunded_vnd: int
+    balance_vnd: int
+
+    @property
+    def cancelled(self) -> bool:
+        return self.seller_order.status == "cancelled"
+
+
+def pre_orders_harvested(harvested: list[Harvested]) -> None:
+    """A harvest was recorded: each pre-order's buyer hears whether it was filled (allocated:
+    what they get, its total, when it ships, what is left to pay) or cut (how much, what is
+    left if any, the deposit refunded); the household of each confirmed one gets the new seller
+    order message with its harvest-based ship-by time. One statement writes them all."""
+    if not harvested:
+        return
+    buyers = _load_users({h.seller_order.order.buyer_id for h in harvested})
+    rows = []
+    for h in harvested:
+        seller_order, line = h.seller_order, h.line
+        context: dict[str, Any] = {
+            **_order_values(seller_order),
+            "product_name": line.name,
+            "refunded_vnd": h.refunded_vnd or None,
+        }
+        if not h.cancelled:
+            context |= {
+                "items": _items(seller_order),
+                "ship_by": seller_order.ship_by,
+                "balance_vnd": h.balance_vnd or None,
+            }
+        cut = h.ordered - (0 if h.cancelled else line.quantity)
+        if cut:
+            event = events.PREORDER_CUT
+            context |= {
+                "cut_quantity": f"{cut} {line.unit}",
+                "ordered_quantity": f"{h.ordered} {line.unit}",
+                "kept_quantity": None if h.cancelled else f"{line.quantity} {line.unit}",
+                "pre_order_cancelled": "yes" if h.cancelled else None,
+            }
+        else:
+            event = events.PREORDER_ALLOCATED
+        rows += _rows(buyers[seller_order.order.buyer_id], event, BUYER, None, context)
+    confirmed = [h.seller_order for h in harvested if not h.cancelled]
+    _queue(rows + _household_rows(confirmed, events.SELLER_ORDER_NEW))
+
+
+def payout_paid(item) -> None:
+    """A payout item was marked paid: its household hears the amount, the bank and the last
+    digits of the account it went to, and the treasurer's reference."""
+    notify_household(
+        item.seller,
+        events.PAYOUT_PAID,
+        amount_vnd=item.amount_vnd,
+        bank_name=bank_name(item.bank_bin) or item.bank_bin,
+        account_tail=item.account_no[-4:],
+        reference=item.reference,
+    )
 
 
 def _load_users(ids: set[int]) -> dict[int, User]:

@@ -15,6 +15,10 @@ ordered)``: at the card provider, or, for a deposit paid by bank transfer, recor
 to the buyer (a Refund row ``owed``, refunded by hand like every bank-transfer refund). Orders
 still waiting for their deposit are expired (a deposit paid later is refunded
 in full, orders/services.apply_intent). What is left becomes ordinary stock.
+
+In the same transaction each buyer is told (``preorder.allocated``: what they get, its total, its
+ship-by time; ``preorder.cut``: how much was cut and the deposit refunded) and the household of
+each confirmed one gets the new seller order message with its harvest-based ship-by time.
 """
 
 from __future__ import annotations
@@ -35,8 +39,9 @@ from ..clock import utcnow
 from ..errors import InvalidTransition
 from ..extensions import db
 from ..money import services as money
+from ..notifications import services as notifications
 from ..search.changes import products_changed
-from . import refunds, services
+from . import preorders, refunds, services
 from .models import Order, OrderLine, SellerOrder
 
 SHORTFALL = "harvest_shortfall"
@@ -216,14 +221,19 @@ def record_harvest(user: User, product: Product, quantity: int) -> Allocation:
         waiting += [so for so in order.seller_orders if so.status == "pre_ordered"]
     allocation = allocate([_as_pre_order(so, product.id) for so in waiting], quantity)
     by_id = {so.id: so for so in waiting}
-    for share in allocation.shares:
+    harvested = [
         _apply(by_id[share.pre_order.seller_order_id], product.id, share, now)
+        for share in allocation.shares
+    ]
+    notifications.pre_orders_harvested(harvested)
     stock.set_stock(product, allocation.stock_added, "Harvest: left after the pre-orders", user)
     db.session.flush()
     return allocation
 
 
-def _apply(seller_order: SellerOrder, product_id: int, share: Share, now: dt.datetime) -> None:
+def _apply(
+    seller_order: SellerOrder, product_id: int, share: Share, now: dt.datetime
+) -> notifications.Harvested:
     order = seller_order.order
     line = next(line for line in seller_order.lines if line.product_id == product_id)
     line.pre_ordered_quantity = line.quantity
@@ -256,3 +266,9 @@ def _apply(seller_order: SellerOrder, product_id: int, share: Share, now: dt.dat
         )
     if share.outcome == "unfilled":
         services.finish_if_done(order)
+        balance = 0
+    else:
+        balance = preorders.balance_due_vnd(order)
+    return notifications.Harvested(
+        seller_order, line, share.pre_order.quantity, share.refund_vnd, balance
+    )

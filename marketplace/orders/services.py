@@ -815,6 +815,7 @@ def refuse(user: User, seller_order: SellerOrder, reason: str) -> SellerOrder:
             {"status": seller_order.status, "action": "refuse"},
         )
     SELLER_ORDERS.move(seller_order, "refuse", refused_at=utcnow(), cancel_reason=reason)
+    notifications.seller_order_changed(seller_order, events.SELLER_ORDER_REFUSED, reason=reason)
     _finish_if_done(order)
     db.session.flush()
     return seller_order
