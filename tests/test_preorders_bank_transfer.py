@@ -193,6 +193,16 @@ def test_the_harvest_serves_bank_and_card_deposits_by_payment_time_and_owes_back
     chi_part = chi_seen["seller_orders"][0]["id"]
     assert refunds_of(app, chi_order["id"]) == [(f"harvest-{chi_part}", 270_000, "owed")]
 
+    # Each is told that the deposit will be transferred back (by hand), not that it was refunded.
+    for buyer, amount in ((anh, "135.000"), (chi, "270.000")):
+        cut = [
+            n["text"]
+            for n in buyer.api.get("/me/notifications").get_json()["items"]
+            if n["event"] == "preorder.cut"
+        ]
+        assert len(cut) == 1 and amount in cut[0], cut
+        assert "chuyển khoản trả lại" in cut[0] and "được hoàn lại" not in cut[0], cut
+
     # The platform admin sees both amounts owed, refunds them by hand and records it.
     admin = world.admin.api
     owed = admin.get("/payments/bank-refunds?status=owed").get_json()

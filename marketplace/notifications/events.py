@@ -162,14 +162,15 @@ TEXTS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
             "Đặt trước {order_number} không đủ hàng",
             "Nông sản: vụ thu hoạch của {seller_name} không đủ cho đơn đặt trước {order_number}: "
             "thiếu {cut_quantity} {product_name} trong {ordered_quantity} bạn đã đặt."
-            "{kept_clause}{dropped_clause}{deposit_refund_clause}{balance_clause}",
+            "{kept_clause}{dropped_clause}{deposit_refund_clause}{deposit_owed_clause}"
+            "{balance_clause}",
         ),
         "en": (
             "Pre-order {order_number} cut",
             "Nông sản: {seller_name}'s harvest fell short for pre-order {order_number}: "
             "{cut_quantity} of the {ordered_quantity} of {product_name} you pre-ordered "
             "cannot be filled.{kept_clause}{dropped_clause}{deposit_refund_clause}"
-            "{balance_clause}",
+            "{deposit_owed_clause}{balance_clause}",
         ),
     },
     (LISTING_APPROVED, HOUSEHOLD): {
@@ -291,6 +292,10 @@ CLAUSES: dict[str, dict[str, str]] = {
         "vi": " Tiền cọc {refunded_vnd} được hoàn lại cho bạn.",
         "en": " {refunded_vnd} of your deposit is refunded to you.",
     },
+    "deposit_owed_clause": {
+        "vi": " Tiền cọc {owed_vnd} sẽ được chuyển khoản trả lại cho bạn.",
+        "en": " {owed_vnd} of your deposit will be transferred back to your bank account.",
+    },
 }
 _CLAUSE_NEEDS = {
     "ship_by_clause": ("ship_by",),
@@ -304,6 +309,7 @@ _CLAUSE_NEEDS = {
     "kept_clause": ("kept_quantity",),
     "dropped_clause": ("pre_order_cancelled",),
     "deposit_refund_clause": ("refunded_vnd",),
+    "deposit_owed_clause": ("owed_vnd",),
 }
 
 # Zalo ZNS sends only templates Zalo has approved: the operator registers one per event and

@@ -183,6 +183,7 @@ class Harvested:
     ordered: int
     refunded_vnd: int
     balance_vnd: int
+    owed_vnd: int = 0  # a bank-transfer deposit: sent back by hand, not refunded at once
 
     @property
     def cancelled(self) -> bool:
@@ -204,6 +205,7 @@ def pre_orders_harvested(harvested: list[Harvested]) -> None:
             **_order_values(seller_order),
             "product_name": line.name,
             "refunded_vnd": h.refunded_vnd or None,
+            "owed_vnd": h.owed_vnd or None,
         }
         if not h.cancelled:
             context |= {

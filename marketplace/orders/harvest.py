@@ -256,8 +256,9 @@ def _apply(
         services.SELLER_ORDERS.move(
             seller_order, "confirm", **services.ship_clock(seller_order, now)
         )
+    given = 0
     if share.refund_vnd:
-        refunds.give_back(
+        given = refunds.give_back(
             order,
             share.refund_vnd,
             scope=f"harvest-{seller_order.id}",
@@ -269,6 +270,13 @@ def _apply(
         balance = 0
     else:
         balance = preorders.balance_due_vnd(order)
+    # A card deposit is refunded now; a bank transfer's is owed, sent back by hand.
+    by_transfer = order.payment.method == "bank_transfer"
     return notifications.Harvested(
-        seller_order, line, share.pre_order.quantity, share.refund_vnd, balance
+        seller_order,
+        line,
+        share.pre_order.quantity,
+        0 if by_transfer else given,
+        balance,
+        owed_vnd=given if by_transfer else 0,
     )

@@ -21,15 +21,16 @@ def give_back(
     scope: str,
     seller_order: SellerOrder | None = None,
     reason: str | None = None,
-) -> None:
+) -> int:
+    """Give ``amount`` back; the amount refunded (card) or recorded as owed (bank transfer)."""
     payment = order.payment
     if payment.method == "bank_transfer":
+        owed = min(amount, bank_transfer.kept_vnd(payment))
         bank_transfer.owe_back(
-            payment,
-            min(amount, bank_transfer.kept_vnd(payment)),
-            scope=scope,
-            reason=reason or scope,
-            seller_order=seller_order,
+            payment, owed, scope=scope, reason=reason or scope, seller_order=seller_order
         )
-    elif payment.method == "card":
+        return owed
+    if payment.method == "card":
         payments.refund(payment, amount, scope=scope, seller_order=seller_order, reason=reason)
+        return amount
+    return 0
