@@ -46,6 +46,7 @@ def main() -> int:
     parser.add_argument("--products", type=int, default=1000)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=45)
+    parser.add_argument("--sort", default="cumulative", help="cProfile sort key (tottime …)")
     parser.add_argument("--show-sql", action="store_true", help="print one order's statements")
     args = parser.parse_args()
 
@@ -158,7 +159,7 @@ def measure(url: str, args) -> None:
         f"{count[0] / args.orders:.1f} SQL statements per order"
     )
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":

@@ -57,10 +57,15 @@ def insert_rows(objects: Sequence[Any]) -> None:
     mapper = inspect(type(objects[0]))
     table = mapper.local_table
     rows = [_column_values(mapper, obj) for obj in objects]
-    ids = db.session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [params for _values, params in rows],
-    ).scalars()
+    # On the session's connection, past the ORM's statement layer (no ORM entity is involved).
+    ids = (
+        db.session.connection()
+        .execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [params for _values, params in rows],
+        )
+        .scalars()
+    )
     for obj, (row, _params), new_id in zip(objects, rows, ids, strict=True):
         obj.__dict__.update(row)
         obj.__dict__["id"] = new_id

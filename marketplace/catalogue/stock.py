@@ -143,7 +143,7 @@ def reserve_stock(
             short = _take(ids, quantities, products, reason, order_id, movements)
     if short:
         raise InsufficientStock("Not enough stock for some items.", {"items": short})
-    db.session.execute(insert(StockMovement.__table__), movements)
+    db.session.connection().execute(insert(StockMovement.__table__), movements)
     db.session.flush()
     return products
 
