@@ -160,7 +160,8 @@ def place_order(
     buyer: User, data: dict[str, Any], expected_prices: Mapping[int, int] | None = None
 ) -> Order:
     """Validate the items, reserve their stock (all or nothing) and write the order, its seller
-    orders (one per household, prices copied), lines and payment record. Flushes, never commits.
+    orders (one per household, prices copied), lines and payment record. Writes in the current
+    transaction, never commits.
 
     Cash on delivery: order `placed`, seller orders `confirmed`. Card: order `awaiting_payment`
     until the provider answers, holding the stock until `expires_at`. ``expected_prices``: the
