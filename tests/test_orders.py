@@ -6,6 +6,7 @@ import re
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sa_text
 
 from marketplace.catalogue.models import StockMovement
 from marketplace.extensions import db
@@ -463,3 +464,63 @@ def test_selling_out_takes_the_product_out_of_in_stock_search_results(app, api, 
     order = shop.buyer.api.get("/orders?per_page=1").get_json()["items"][0]
     assert shop.buyer.api.post(f"/orders/{order['id']}/cancel").status_code == 200
     assert found("true") == [shop.longan["id"]]  # back in stock
+
+
+# Every column of what a checkout writes, as stored (SQL NULL and JSON null told apart), less the
+# ids, order number and clock times: what the unit-of-work flush wrote before checkout wrote
+# these rows with Core INSERTs (marketplace/core_insert.py).
+_WRITTEN = {
+    "orders": "SELECT status, payment_method, items_total_vnd, shipping_total_vnd, total_vnd, "
+    "shipping_address IS NULL, note IS NULL, expires_at IS NULL "
+    "FROM orders WHERE id = :order_id",
+    "seller_orders": "SELECT status, subtotal_vnd, commission_vnd, cod_remittance_id IS NULL, "
+    "shipping_fee_vnd, delivery_method_id IS NULL, delivery IS NULL, CAST(delivery AS TEXT), "
+    "ship_by IS NULL, promised_by IS NULL, ship_by_reminded_at IS NULL, refused_at IS NULL, "
+    "carrier IS NULL, tracking_number IS NULL, cancel_reason IS NULL, shipped_at IS NULL, "
+    "delivered_at IS NULL, cancelled_at IS NULL "
+    "FROM seller_orders WHERE order_id = :order_id ORDER BY id",
+    "order_lines": "SELECT l.name, l.unit, l.unit_price_vnd, l.quantity, l.line_total_vnd, "
+    "l.pre_ordered_quantity IS NULL, l.catch_weight, l.actual_weight_g IS NULL "
+    "FROM order_lines l JOIN seller_orders s ON s.id = l.seller_order_id "
+    "WHERE s.order_id = :order_id ORDER BY l.id",
+    "payments": "SELECT method, status, amount_vnd, currency, provider_id IS NULL, "
+    "payment_method_id IS NULL, next_action IS NULL, failure_code IS NULL, "
+    "failure_message IS NULL, refunded_vnd, collected_vnd, reference IS NULL, "
+    "amount_received_vnd, deposit_vnd IS NULL, deposit_paid_at IS NULL "
+    "FROM payments WHERE order_id = :order_id",
+    "stock_movements": "SELECT delta, reason LIKE 'Order NS-%', resulting_quantity, "
+    "actor_id IS NULL FROM stock_movements WHERE order_id = :order_id ORDER BY id",
+}
+
+
+def test_checkout_writes_every_column_as_the_unit_of_work_did(app, shop):
+    r = shop.buyer.api.post(
+        "/orders",
+        order_body([(shop.lychee["id"], 2), (shop.longan["id"], 1), (shop.rice["id"], 2)]),
+    )
+    assert r.status_code == 201, r.get_json()
+    with app.app_context():
+        written = {
+            table: [
+                tuple(row)
+                for row in db.session.execute(sa_text(query), {"order_id": r.get_json()["id"]})
+            ]
+            for table, query in _WRITTEN.items()
+        }
+    # Two households, no delivery methods in their co-op: `delivery` is JSON null, a column never
+    # set (payments.next_action) SQL NULL.
+    so = (True, 0, True, False, "null", False) + (True,) * 9
+    assert written == {
+        "orders": [("placed", "cod", 210_000, 0, 210_000, False, True, True)],
+        "seller_orders": [("confirmed", 150_000, 7_500, *so), ("confirmed", 60_000, 3_000, *so)],
+        "order_lines": [
+            ("Vải thiều Thanh Hà loại 1", "kg", 45_000, 2, 90_000, True, False, True),
+            ("Gạo ST25 Sóc Trăng", "kg", 30_000, 2, 60_000, True, False, True),
+            ("Nhãn lồng Hưng Yên", "kg", 60_000, 1, 60_000, True, False, True),
+        ],
+        "payments": [
+            ("cod", "pending_collection", 210_000, "vnd", True, True, True, True, True, 0, 0)
+            + (True, 0, True, True)
+        ],
+        "stock_movements": [(-2, True, 98, True), (-2, True, 48, True), (-1, True, 19, True)],
+    }

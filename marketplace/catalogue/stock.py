@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.models import User
+from ..clock import utcnow
 from ..errors import InsufficientStock
 from ..extensions import db
 from ..row_locks import for_update
@@ -23,9 +24,17 @@ from .models import Product, StockMovement
 
 
 def _apply(
-    product_id: int, delta: int, reason: str, actor: User | None, order_id: int | None
+    product_id: int,
+    delta: int,
+    reason: str,
+    actor: User | None,
+    order_id: int | None,
+    movements: list[dict] | None = None,
 ) -> int | None:
-    """Add ``delta`` to the stock unless that would go below 0; the new quantity, or None."""
+    """Add ``delta`` to the stock unless that would go below 0; the new quantity, or None.
+
+    ``movements``: the StockMovement row goes into this list (the caller inserts them all in one
+    Core statement) instead of the session."""
     new_quantity = db.session.execute(
         update(Product)
         .where(Product.id == product_id, Product.stock_quantity + delta >= 0)
@@ -42,16 +51,18 @@ def _apply(
         # the product is re-indexed (the index knows only that, search.backend.Document.stock)
         # and the generation moves (products_changed). A sale that leaves stock does neither.
         products_changed([product_id])
-    db.session.add(
-        StockMovement(
-            product_id=product_id,
-            delta=delta,
-            reason=reason,
-            resulting_quantity=new_quantity,
-            actor_id=actor.id if actor else None,
-            order_id=order_id,
-        )
-    )
+    movement = {
+        "product_id": product_id,
+        "delta": delta,
+        "reason": reason,
+        "resulting_quantity": new_quantity,
+        "actor_id": actor.id if actor else None,
+        "order_id": order_id,
+    }
+    if movements is None:
+        db.session.add(StockMovement(**movement))
+    else:
+        movements.append({**movement, "created_at": utcnow()})
     product = db.session.identity_map.get(db.session.identity_key(Product, product_id))
     if product is not None:
         set_committed_value(product, "stock_quantity", new_quantity)
@@ -125,19 +136,21 @@ def reserve_stock(
         else lock_products(select(Product).where(Product.id.in_(ids)))
     )
     short = shortages(quantities, products)
+    movements: list[dict] = []
     if not short:
-        # No autoflush between the UPDATEs: the movement rows go out in one batched INSERT.
+        # No autoflush between the UPDATEs; the movement rows go out in one Core INSERT after.
         with db.session.no_autoflush:
-            short = _take(ids, quantities, products, reason, order_id)
+            short = _take(ids, quantities, products, reason, order_id, movements)
     if short:
         raise InsufficientStock("Not enough stock for some items.", {"items": short})
+    db.session.connection().execute(insert(StockMovement.__table__), movements)
     db.session.flush()
     return products
 
 
-def _take(ids, quantities, products, reason, order_id) -> list[dict]:
+def _take(ids, quantities, products, reason, order_id, movements) -> list[dict]:
     for pid in ids:
-        if _apply(pid, -quantities[pid], reason, None, order_id) is None:
+        if _apply(pid, -quantities[pid], reason, None, order_id, movements) is None:
             # Only reachable without row locks (SQLite): another writer got there first.
             db.session.refresh(products[pid], ["stock_quantity"])
             return [

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, func, insert, inspect, select, update
 
 from ..auth.models import User
 from ..clock import utcnow
@@ -243,8 +243,16 @@ def payout_paid(item) -> None:
 
 
 def _load_users(ids: set[int]) -> dict[int, User]:
-    """These accounts in one query."""
-    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    """These accounts in one query (none when the session has them all already)."""
+    known = {}
+    for user_id in ids:
+        user = db.session.identity_map.get(db.session.identity_key(User, user_id))
+        if user is None or inspect(user).expired:
+            return {
+                user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))
+            }
+        known[user_id] = user
+    return known
 
 
 def seller_order_changed(seller_order, event: str, **extra: Any) -> None:

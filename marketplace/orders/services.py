@@ -17,7 +17,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Select, func, or_, select, true, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import core_insert
 from ..auth.models import User
 from ..catalogue import stock
 from ..catalogue.models import Product
@@ -158,7 +160,8 @@ def place_order(
     buyer: User, data: dict[str, Any], expected_prices: Mapping[int, int] | None = None
 ) -> Order:
     """Validate the items, reserve their stock (all or nothing) and write the order, its seller
-    orders (one per household, prices copied), lines and payment record. Flushes, never commits.
+    orders (one per household, prices copied), lines and payment record. Writes in the current
+    transaction, never commits.
 
     Cash on delivery: order `placed`, seller orders `confirmed`. Card: order `awaiting_payment`
     until the provider answers, holding the stock until `expires_at`. ``expected_prices``: the
@@ -172,11 +175,19 @@ def place_order(
         check_cod_allowed(buyer)
     items = data["items"]
     quantities = {item["product_id"]: item["quantity"] for item in items}
-    # One statement loads, checks visibility of and locks every product (in id order).
+    # One statement loads, checks visibility of and locks every product (in id order), with
+    # what checkout reads of them: the category (shelf lives), the household's co-op (commission,
+    # delivery methods) and account (its notification). Only the products' rows are locked.
+    seller = contains_eager(Product.seller)
     products = stock.lock_products(
         visible_products()
         .where(Product.id.in_(list(quantities)))
-        .options(contains_eager(Product.seller))
+        .options(
+            seller,
+            seller.joinedload(Seller.coop),
+            seller.joinedload(Seller.user),
+            joinedload(Product.category),
+        )
     )
     _check_items(buyer, items, products)
     pre_order = preorders.check_items(data, products)
@@ -217,6 +228,7 @@ def place_order(
             seller_order = by_seller[product.seller_id] = SellerOrder(
                 order=order,
                 seller=product.seller,
+                seller_id=product.seller_id,
                 status="pending",
                 subtotal_vnd=0,
                 shipping_fee_vnd=chosen.fee_vnd if chosen else 0,
@@ -245,14 +257,14 @@ def place_order(
     order.items_total_vnd = sum(so.subtotal_vnd for so in by_seller.values())
     order.shipping_total_vnd = sum(so.shipping_fee_vnd for so in by_seller.values())
     order.total_vnd = order.items_total_vnd + order.shipping_total_vnd
-    db.session.add(order)
-    payment = payments.new_payment(
+    payment = payments.payment_for(
         order, data["payment_method"], (data.get("card") or {}).get("payment_method_id")
     )
     if pre_order is not None:
         preorders.take_deposit(payment, order, pre_order)
+    _write(order, list(by_seller.values()), payment)
+    if pre_order is not None:
         preorders.hold_sale_mode([pre_order.id])
-    db.session.flush()
     stock.reserve_stock(
         quantities, reason=f"Order {order.number}", order_id=order.id, locked=products
     )
@@ -260,6 +272,25 @@ def place_order(
     if not card:
         notifications.seller_orders_placed(order.seller_orders)
     return order
+
+
+def _write(order: Order, seller_orders: list[SellerOrder], payment: Payment) -> None:
+    """The new order, its seller orders, lines and payment: one Core INSERT … RETURNING per
+    table (no unit-of-work flush), then in the session as loaded rows (core_insert.py)."""
+    core_insert.insert_rows([order])
+    lines = []
+    for seller_order in seller_orders:
+        seller_order.order_id = order.id
+    core_insert.insert_rows(seller_orders)
+    for seller_order in seller_orders:
+        for line in seller_order.lines:
+            line.seller_order_id = seller_order.id
+            lines.append(line)
+    core_insert.insert_rows(lines)
+    payment.order_id = order.id
+    core_insert.insert_rows([payment])
+    core_insert.attach([order, *seller_orders, *lines, payment])
+    set_committed_value(payment, "refunds", [])
 
 
 def quote(buyer: User, data: dict[str, Any]) -> dict[str, Any]:

@@ -39,8 +39,10 @@ def provider() -> StripeClient:
     return StripeClient.from_config(current_app.config)
 
 
-def new_payment(order: Order, method: str, payment_method_id: str | None = None) -> Payment:
-    payment = Payment(
+def payment_for(order: Order, method: str, payment_method_id: str | None = None) -> Payment:
+    """The payment record of a new order, not yet in the session (checkout writes it with
+    core_insert)."""
+    return Payment(
         order=order,
         method=method,
         status="pending_collection" if method == "cod" else "pending",
@@ -53,8 +55,6 @@ def new_payment(order: Order, method: str, payment_method_id: str | None = None)
         reference=bank_reference(order.number) if method == "bank_transfer" else None,
         amount_received_vnd=0,
     )
-    db.session.add(payment)
-    return payment
 
 
 def charge_card(
