@@ -39,6 +39,11 @@ def _column_values(mapper, obj) -> tuple[dict[str, Any], dict[str, Any]]:
         elif column.default is not None and column.default.is_callable:
             value = param = column.default.arg(None)
         else:
+            if column.server_default is not None:
+                # The flush would leave it out for the database to fill; here it would be NULL.
+                raise TypeError(
+                    f"{column}: give it a Python default (default=) to be written by insert_rows"
+                )
             value = None
             if getattr(column.type, "should_evaluate_none", False):
                 param = null()
