@@ -522,10 +522,10 @@ def catalogue_page(filters: dict[str, Any], sort: str, page: int, per_page: int)
         .options(
             joinedload(Product.category),
             joinedload(Product.seller).joinedload(Seller.coop),
-            # a page's households hold few certifications: joined, not a second round trip
+            # a page's households hold few certifications and its products at most 10 photos
+            # each: joined, not a second round trip
             joinedload(Product.seller).joinedload(Seller.certifications),
-            # uploaded photos: one more statement for the whole page (only when it has rows)
-            selectinload(Product.photos),
+            joinedload(Product.photos),
         )
     )
     rows = db.session.execute(query).unique().all()
