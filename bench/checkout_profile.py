@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import os
 import pstats
 import subprocess
@@ -31,13 +30,6 @@ SERVER = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 PASSWORD = "mat-khau-bench-1"
-ADDRESS = {
-    "recipient_name": "Nguyễn Văn Bền",
-    "phone": "0912345678",
-    "province_code": 1,
-    "ward_code": 4,
-    "address_line": "Số 1 Tràng Tiền",
-}
 
 
 def main() -> int:
@@ -83,6 +75,7 @@ def main() -> int:
 
 def measure(url: str, args) -> None:
     sys.path.insert(0, str(ROOT))
+    from bench.run import order_bodies
     from marketplace import create_app
     from marketplace.extensions import db
 
@@ -99,24 +92,7 @@ def measure(url: str, args) -> None:
         r = client.post("/api/v1/auth/tokens", json={"login": email, "password": PASSWORD})
         tokens.append(r.get_json()["token"])
     products = client.get("/api/v1/products?per_page=100").get_json()["items"]
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text("UPDATE products SET stock_quantity = 1000000 WHERE id = ANY(:ids)"),
-            {"ids": [p["id"] for p in products]},
-        )
-    engine.dispose()
-    bodies = [
-        json.dumps(
-            {
-                "items": [{"product_id": p["id"], "quantity": p["min_order_quantity"]}],
-                "shipping_address": ADDRESS,
-                "payment_method": "cod",
-            },
-            ensure_ascii=False,
-        )
-        for p in products
-    ]
+    bodies = order_bodies(url, products)
 
     count = [0]
     shown: list[str] = []
