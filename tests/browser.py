@@ -80,3 +80,20 @@ class Visitor:
 
     def close(self) -> None:
         self.context.close()
+
+
+@pytest.fixture
+def visitors(chromium, live_server):
+    """Opens browser windows (``visitors()``, optionally with a viewport); at the end every one
+    must have seen no console or script error (no CSP violation), then it is closed."""
+    opened: list[Visitor] = []
+
+    def open_(viewport=None) -> Visitor:
+        visitor = Visitor(chromium, live_server, **({"viewport": viewport} if viewport else {}))
+        opened.append(visitor)
+        return visitor
+
+    yield open_
+    for visitor in opened:
+        assert visitor.errors == [], visitor.errors
+        visitor.close()

@@ -13,7 +13,6 @@ from playwright.sync_api import expect
 from marketplace.clock import today_vn
 from marketplace.payments import vietqr
 from tests.bank_transfer_helpers import BANK_CONFIG, notify, transaction
-from tests.browser import Visitor  # chromium and live_server: the tests.browser plugin
 from tests.factories import PASSWORD, build_world, new_product
 from tests.qr_images import decode_svg
 
@@ -23,21 +22,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def world(app, api):
     return build_world(app, api)
-
-
-@pytest.fixture
-def visitors(chromium, live_server):
-    opened: list[Visitor] = []
-
-    def open_(viewport=None) -> Visitor:
-        visitor = Visitor(chromium, live_server, **({"viewport": viewport} if viewport else {}))
-        opened.append(visitor)
-        return visitor
-
-    yield open_
-    for visitor in opened:
-        assert visitor.errors == [], visitor.errors  # no CSP violation, no script error
-        visitor.close()
 
 
 def _season() -> dict:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import Visitor  # chromium and live_server: the tests.browser plugin
 from tests.delivery_helpers import COLD_TRUCK, PICKUP, make_overdue, new_method
 from tests.factories import PASSWORD, build_world, new_product
 from tests.orders_helpers import order_body
@@ -23,21 +22,6 @@ def app_config(app_config, stripe_config):
 @pytest.fixture
 def world(app, api):
     return build_world(app, api)
-
-
-@pytest.fixture
-def visitors(chromium, live_server):
-    opened: list[Visitor] = []
-
-    def open_() -> Visitor:
-        visitor = Visitor(chromium, live_server)
-        opened.append(visitor)
-        return visitor
-
-    yield open_
-    for visitor in opened:
-        assert visitor.errors == [], visitor.errors
-        visitor.close()
 
 
 def test_coop_admin_adds_edits_and_stops_a_delivery_method(world, visitors, api):

@@ -10,7 +10,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import Visitor  # chromium and live_server: the tests.browser plugin
 from tests.factories import PASSWORD, build_world, new_product
 from tests.orders_helpers import order_body
 from tests.preorders_helpers import buyers, harvest_day, placed, pre_order, pre_order_product
@@ -26,21 +25,6 @@ def app_config(app_config, stripe_config):
 @pytest.fixture
 def world(app, api):
     return build_world(app, api)
-
-
-@pytest.fixture
-def visitors(chromium, live_server):
-    opened: list[Visitor] = []
-
-    def open_() -> Visitor:
-        visitor = Visitor(chromium, live_server)
-        opened.append(visitor)
-        return visitor
-
-    yield open_
-    for visitor in opened:
-        assert visitor.errors == [], visitor.errors
-        visitor.close()
 
 
 def test_household_previews_and_records_the_harvest_and_buyers_see_what_it_gave(
