@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.conftest import IN_CI
@@ -97,3 +98,14 @@ def visitors(chromium, live_server):
     for visitor in opened:
         assert visitor.errors == [], visitor.errors
         visitor.close()
+
+
+def choose_place(page, province_code: str, ward_name: str, ward_code: str) -> None:
+    """Picks a province, waits for htmx to bring its wards, then picks the ward.
+
+    The page must have finished loading first: htmx is a deferred script, and a province changed
+    before it has run reloads no wards (the page then offers its no-script button instead)."""
+    page.wait_for_load_state("load")
+    page.get_by_label("Tỉnh / thành phố").select_option(province_code)
+    expect(page.locator("#f-ward_code option", has_text=ward_name)).to_have_count(1)
+    page.get_by_label("Phường / xã").select_option(ward_code)

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from marketplace.clock import today_vn
 from marketplace.payments import vietqr
 from tests.bank_transfer_helpers import BANK_CONFIG, notify, transaction
+from tests.browser import choose_place
 from tests.factories import PASSWORD, build_world, new_product
 from tests.qr_images import decode_svg
 
@@ -163,9 +164,7 @@ def test_buyer_searches_orders_cash_on_delivery_and_the_household_ships(world, v
     page.get_by_role("button", name="Tiến hành đặt hàng").click()
     page.get_by_label("Người nhận").fill("Đỗ Minh Anh")
     page.get_by_label("Số điện thoại").fill("0912 345 678")
-    page.get_by_label("Tỉnh / thành phố").select_option("31")
-    expect(page.locator("#f-ward_code option", has_text="Xã Thanh Hà")).to_have_count(1)
-    page.get_by_label("Phường / xã").select_option("10813")
+    choose_place(page, "31", "Xã Thanh Hà", "10813")
     page.get_by_label("Địa chỉ (đường, số nhà)").fill("Số 5, đường Hoa Phượng")
     page.get_by_label("Thanh toán khi nhận hàng").check()
     buyer.screenshot("checkout")
@@ -218,9 +217,7 @@ class TestBankTransfer:
         page.get_by_role("button", name="Tiến hành đặt hàng").click()
         page.get_by_label("Người nhận").fill("Đỗ Minh Anh")
         page.get_by_label("Số điện thoại").fill("0912 345 678")
-        page.get_by_label("Tỉnh / thành phố").select_option("31")
-        expect(page.locator("#f-ward_code option", has_text="Xã Thanh Hà")).to_have_count(1)
-        page.get_by_label("Phường / xã").select_option("10813")
+        choose_place(page, "31", "Xã Thanh Hà", "10813")
         page.get_by_label("Địa chỉ (đường, số nhà)").fill("Số 5, đường Hoa Phượng")
         page.get_by_label("Chuyển khoản ngân hàng (VietQR)").check()
         page.get_by_role("button", name="Đặt hàng").click()

@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import choose_place
 from tests.factories import PASSWORD, build_world, new_product
 from tests.orders_helpers import order_body
 from tests.preorders_helpers import buyers, harvest_day, placed, pre_order, pre_order_product
@@ -111,9 +112,7 @@ def test_a_buyer_checking_out_a_pre_order_is_not_offered_cash_on_delivery(api, w
     expect(page.get_by_label("Thẻ", exact=True)).to_be_checked()
     page.get_by_label("Người nhận").fill("Đỗ Minh Anh")
     page.get_by_label("Số điện thoại").fill("0912 345 678")
-    page.get_by_label("Tỉnh / thành phố").select_option("31")
-    expect(page.locator("#f-ward_code option", has_text="Xã Thanh Hà")).to_have_count(1)
-    page.get_by_label("Phường / xã").select_option("10813")
+    choose_place(page, "31", "Xã Thanh Hà", "10813")
     page.get_by_label("Địa chỉ (đường, số nhà)").fill("Thôn Hạ")
     buyer.screenshot("checkout-pre-order")
     page.get_by_role("button", name="Đặt hàng").click()
