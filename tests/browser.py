@@ -62,8 +62,8 @@ class Visitor:
         self.page.goto("/login")
         self.page.get_by_label("Số điện thoại hoặc email").fill(login)
         self.page.get_by_label("Mật khẩu").fill(password)
-        self.page.get_by_role("button", name="Đăng nhập").click()
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():  # and its "load": htmx (deferred) has run
+            self.page.get_by_role("button", name="Đăng nhập").click()
         return self
 
     def screenshot(self, name: str) -> None:
