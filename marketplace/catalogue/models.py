@@ -59,10 +59,11 @@ class Product(db.Model):
 
     __tablename__ = "products"
     __table_args__ = (
-        # "newest" orders by (created_at, id): the id makes pages stable and lets the index serve it.
+        # Each sort orders by (its column, id): the id makes pages stable and lets the index
+        # serve the page in order, however many rows tie on the column.
         Index("ix_products_status_created", "status", "created_at", "id"),
-        Index("ix_products_status_price", "status", "unit_price_vnd"),
-        Index("ix_products_status_name", "status", "name"),
+        Index("ix_products_status_price", "status", "unit_price_vnd", "id"),
+        Index("ix_products_status_name", "status", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
