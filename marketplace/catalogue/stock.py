@@ -9,8 +9,10 @@ and concurrent orders cannot deadlock.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.models import User
@@ -30,22 +32,26 @@ def _apply(
     actor: User | None,
     order_id: int | None,
     movements: list[dict] | None = None,
+    also: Also | None = None,
 ) -> int | None:
     """Add ``delta`` to the stock unless that would go below 0; the new quantity, or None.
 
     ``movements``: the StockMovement row goes into this list (the caller inserts them all in one
-    Core statement) instead of the session."""
-    new_quantity = db.session.execute(
+    Core statement) instead of the session. ``also``: see reserve_stock."""
+    changed = db.session.execute(
         update(Product)
         .where(Product.id == product_id, Product.stock_quantity + delta >= 0)
         .values(stock_quantity=Product.stock_quantity + delta)
-        .returning(Product.stock_quantity),
+        .returning(Product.stock_quantity, *([also.expression] if also else [])),
         # Cached answers read the stock live (catalogue.response_cache): the UPDATE alone does
         # not move the catalogue generation…
         execution_options={"synchronize_session": False, LIVE_ONLY: True},
-    ).scalar()
-    if new_quantity is None:
+    ).first()
+    if changed is None:
         return None
+    new_quantity = changed[0]
+    if also:
+        also.values[product_id] = changed[1]
     if new_quantity == 0 or new_quantity == delta:
         # …but being in stock or not changes what the in_stock filter keeps: into or out of 0,
         # the product is re-indexed (the index knows only that, search.backend.Document.stock)
@@ -67,6 +73,15 @@ def _apply(
     if product is not None:
         set_committed_value(product, "stock_quantity", new_quantity)
     return new_quantity
+
+
+@dataclass
+class Also:
+    """A column expression over the ``products`` row that each stock UPDATE of a reservation also
+    returns, and the values it returned by product id."""
+
+    expression: ColumnElement
+    values: dict[int, Any] = field(default_factory=dict)
 
 
 def adjust_stock(product: Product, delta: int, reason: str, actor: User | None = None) -> Product:
@@ -122,11 +137,14 @@ def reserve_stock(
     reason: str,
     order_id: int | None = None,
     locked: Mapping[int, Product] | None = None,
+    also: Also | None = None,
 ) -> dict[int, Product]:
     """Take ``{product_id: quantity}`` out of stock, all or nothing.
 
     ``locked``: the products, already loaded with lock_products() by the caller (checkout loads
-    them once to validate and lock them in one statement).
+    them once to validate and lock them in one statement). ``also``: an expression each
+    product's UPDATE returns besides the new stock (read with the row locked and after it, so
+    as fresh as the stock itself; checkout asks whether the product has lots to allocate).
     Raises InsufficientStock with ``details.items = [{product_id, requested, available}]``.
     """
     ids = sorted(quantities)
@@ -140,7 +158,7 @@ def reserve_stock(
     if not short:
         # No autoflush between the UPDATEs; the movement rows go out in one Core INSERT after.
         with db.session.no_autoflush:
-            short = _take(ids, quantities, products, reason, order_id, movements)
+            short = _take(ids, quantities, products, reason, order_id, movements, also)
     if short:
         raise InsufficientStock("Not enough stock for some items.", {"items": short})
     db.session.connection().execute(insert(StockMovement.__table__), movements)
@@ -148,9 +166,9 @@ def reserve_stock(
     return products
 
 
-def _take(ids, quantities, products, reason, order_id, movements) -> list[dict]:
+def _take(ids, quantities, products, reason, order_id, movements, also) -> list[dict]:
     for pid in ids:
-        if _apply(pid, -quantities[pid], reason, None, order_id, movements) is None:
+        if _apply(pid, -quantities[pid], reason, None, order_id, movements, also) is None:
             # Only reachable without row locks (SQLite): another writer got there first.
             db.session.refresh(products[pid], ["stock_quantity"])
             return [

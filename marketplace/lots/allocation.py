@@ -8,10 +8,10 @@ Import-light on purpose: orders.services imports it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from itertools import chain
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, literal_column, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import InsufficientStock
@@ -78,19 +78,36 @@ def take_from_lots(
     return taken
 
 
-def take_for_lines(lines: Iterable[OrderLine]) -> None:
-    """Allocate every line of a new order whose product has lots (one SELECT when none has)."""
+def has_lots() -> ColumnElement[bool]:
+    """Whether the product of the enclosing ``products`` row has active lots with units left
+    (checkout has each stock UPDATE return it: read under the row lock, as fresh as the stock)."""
+    # RETURNING names the UPDATE's own columns unqualified ("id" would be the lot's): spelled out
+    product_id = literal_column("products.id")
+    return (
+        select(Lot.id)
+        .where(Lot.product_id == product_id, Lot.status == "active", Lot.remaining > 0)
+        .exists()
+    )
+
+
+def take_for_lines(lines: Iterable[OrderLine], with_lots: Collection[int] | None = None) -> None:
+    """Allocate every line of a new order whose product has lots (one SELECT when some has).
+
+    ``with_lots``: the products known to have lots (``has_lots()`` read with the stock); the
+    others' lines are not looked up, and when none has, nothing is read."""
     lines = list(lines)
+    product_ids = {line.product_id for line in lines}
+    if with_lots is not None:
+        product_ids &= set(with_lots)
     candidates: dict[int, list[tuple[int, int]]] = {}
-    for lot_id, product_id, remaining in db.session.execute(
-        select(Lot.id, Lot.product_id, Lot.remaining)
-        .where(
-            Lot.product_id.in_({line.product_id for line in lines}),
-            Lot.status == "active",
-            Lot.remaining > 0,
-        )
-        .order_by(Lot.product_id, Lot.harvested_on, Lot.id)
-    ).tuples():
+    rows: Iterable[tuple[int, int, int]] = ()
+    if product_ids:
+        rows = db.session.execute(
+            select(Lot.id, Lot.product_id, Lot.remaining)
+            .where(Lot.product_id.in_(product_ids), Lot.status == "active", Lot.remaining > 0)
+            .order_by(Lot.product_id, Lot.harvested_on, Lot.id)
+        ).tuples()
+    for lot_id, product_id, remaining in rows:
         candidates.setdefault(product_id, []).append((lot_id, remaining))
     for line in lines:
         taken: list[LotAllocation] = []

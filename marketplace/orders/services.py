@@ -265,10 +265,14 @@ def place_order(
     _write(order, list(by_seller.values()), payment)
     if pre_order is not None:
         preorders.hold_sale_mode([pre_order.id])
+    lots = stock.Also(lot_allocation.has_lots())
     stock.reserve_stock(
-        quantities, reason=f"Order {order.number}", order_id=order.id, locked=products
+        quantities, reason=f"Order {order.number}", order_id=order.id, locked=products, also=lots
     )
-    lot_allocation.take_for_lines(line for so in by_seller.values() for line in so.lines)
+    lot_allocation.take_for_lines(
+        (line for so in by_seller.values() for line in so.lines),
+        with_lots=[pid for pid, has in lots.values.items() if has],
+    )
     if not card:
         notifications.seller_orders_placed(order.seller_orders)
     return order
