@@ -99,7 +99,10 @@ def adjust_stock(product: Product, delta: int, reason: str, actor: User | None =
 def lock_products(query) -> dict[int, Product]:
     """Run a Product query with row locks taken in product-id order (no deadlocks between orders)."""
     return {
-        p.id: p for p in db.session.scalars(query.order_by(Product.id).with_for_update(of=Product))
+        p.id: p
+        for p in db.session.scalars(
+            query.order_by(Product.id).with_for_update(of=Product)
+        ).unique()  # a product comes once whatever collections were joined to it
     }  # SQLite ignores the lock: reserve_stock's conditional UPDATEs keep stock from going below 0
 
 

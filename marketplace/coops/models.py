@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,6 +10,9 @@ from ..auth.models import User
 from ..clock import UTCDateTime, utcnow
 from ..extensions import db
 from ..places import province_name, ward_name
+
+if TYPE_CHECKING:
+    from ..delivery.models import DeliveryMethod
 
 
 class Coop(db.Model):
@@ -26,6 +30,14 @@ class Coop(db.Model):
 
     admins: Mapped[list[CoopAdmin]] = relationship(
         back_populates="coop", cascade="all, delete-orphan"
+    )
+    # What the co-op offers buyers now (delivery.services.offer): checkout loads it with the
+    # products it locks, in the same statement. Read-only: methods are changed one by one.
+    active_delivery_methods: Mapped[list[DeliveryMethod]] = relationship(
+        "DeliveryMethod",
+        primaryjoin="and_(Coop.id == DeliveryMethod.coop_id, DeliveryMethod.active.is_(True))",
+        order_by="DeliveryMethod.id",
+        viewonly=True,
     )
 
     @property

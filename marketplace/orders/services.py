@@ -25,6 +25,7 @@ from ..catalogue import stock
 from ..catalogue.models import Product
 from ..catalogue.services import visible_products
 from ..clock import VIETNAM, utcnow
+from ..coops.models import Coop
 from ..coops.services import can_moderate
 from ..delivery import services as delivery
 from ..errors import (
@@ -176,15 +177,16 @@ def place_order(
     items = data["items"]
     quantities = {item["product_id"]: item["quantity"] for item in items}
     # One statement loads, checks visibility of and locks every product (in id order), with
-    # what checkout reads of them: the category (shelf lives), the household's co-op (commission,
-    # delivery methods) and account (its notification). Only the products' rows are locked.
+    # what checkout reads of them: the category (shelf lives), the household's co-op (commission)
+    # with its active delivery methods, and account (its notification). Only the products' rows
+    # are locked.
     seller = contains_eager(Product.seller)
     products = stock.lock_products(
         visible_products()
         .where(Product.id.in_(list(quantities)))
         .options(
             seller,
-            seller.joinedload(Seller.coop),
+            seller.joinedload(Seller.coop).joinedload(Coop.active_delivery_methods),
             seller.joinedload(Seller.user),
             joinedload(Product.category),
         )
