@@ -15,6 +15,7 @@ from marketplace.orders.models import Order
 from marketplace.payments import vietqr
 from marketplace.payments.models import BankTransfer, Payment, Refund
 from tests.bank_transfer_helpers import BANK_CONFIG, WEBHOOK, audit_is_clean, notify, transaction
+from tests.delivery_helpers import COLD_TRUCK, HA_NOI, new_method
 from tests.orders_helpers import build_shop, order_body, order_count, stock_of
 from tests.qr_images import decode_svg
 
@@ -340,6 +341,36 @@ def test_cancelling_a_paid_bank_transfer_order_owes_what_was_paid(app, api, shop
     # A transfer for the cancelled order is owed back too.
     notify(api, transaction(order["payment"]["reference"], 5_000))
     assert owed(app)[-1][1:] == (5_000, "owed")
+    assert audit_is_clean(app)
+
+
+def test_a_household_cancelling_its_part_owes_back_its_shipping_fee_too(app, api, shop):
+    """What was paid for the part is its lines and its delivery: both are owed back (as a card
+    is refunded both), and the order's other part keeps its own fee."""
+    w = shop.world
+    truck = new_method(w.coop_admin, w.coop, COLD_TRUCK)
+    body = order_body([(shop.lychee["id"], 2), (shop.longan["id"], 1)], "bank_transfer")
+    body["shipping_address"] = dict(HA_NOI)
+    body["deliveries"] = [
+        {"seller_id": seller["id"], "method_id": truck["id"]}
+        for seller in (w.household.seller, w.other_household.seller)
+    ]
+    r = shop.buyer.api.post("/orders", body)
+    assert r.status_code == 201, r.get_json()
+    order = r.get_json()
+    lychee_part = next(
+        so for so in order["seller_orders"] if so["seller"]["id"] == w.household.seller["id"]
+    )
+    fee = lychee_part["shipping_fee_vnd"]
+    assert fee == 25_000 + 2 * 4_000  # 2 kg by the cold truck
+    notify(api, transaction(order["payment"]["reference"], order["total_vnd"]))
+    r = w.household.api.post(f"/seller-orders/{lychee_part['id']}/cancel", {"reason": "Hết hàng"})
+    assert r.status_code == 200, r.get_json()
+    assert owed(app) == [(f"seller-order-{lychee_part['id']}", 90_000 + fee, "owed")]
+    r = shop.buyer.api.post(f"/orders/{order['id']}/cancel")
+    assert r.status_code == 200, r.get_json()
+    # …and the rest of the order is owed back whole: nothing paid is kept, nothing owed twice.
+    assert sum(amount for _, amount, _ in owed(app)) == order["total_vnd"]
     assert audit_is_clean(app)
 
 

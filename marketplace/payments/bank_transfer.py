@@ -173,13 +173,15 @@ def kept_vnd(payment: Payment) -> int:
 
 
 def owe_for_part(order: Order, seller_order: SellerOrder, reason: str) -> Refund | None:
-    """A household cancelled its part of a paid order: its subtotal is owed back (a pre-order's
-    deposit: never more than what was paid and not yet owed back)."""
+    """A household cancelled its part of a paid order: what was paid for it, its lines and its
+    delivery, is owed back, as a card is refunded both (never more than what was paid and not
+    yet owed back: a pre-order's deposit)."""
     if order.payment.amount_received_vnd <= 0:
         return None
+    paid_for_part = seller_order.subtotal_vnd + seller_order.shipping_fee_vnd
     return owe_back(
         order.payment,
-        min(seller_order.subtotal_vnd, kept_vnd(order.payment)),
+        min(paid_for_part, kept_vnd(order.payment)),
         scope=f"seller-order-{seller_order.id}",
         reason=reason,
         seller_order=seller_order,
