@@ -110,6 +110,9 @@ def test_a_buyer_checking_out_a_pre_order_is_not_offered_cash_on_delivery(api, w
         page.get_by_test_id("pre-order-payment").inner_text().lower()
     )
     expect(page.get_by_label("Thẻ", exact=True)).to_be_checked()
+    # What the deposit will be is shown before the order is placed: 30 % of 4 kg × 45,000.
+    shown = page.get_by_test_id("pre-order-deposit").inner_text()
+    assert "Tiền cọc trả ngay (30%): 54.000 ₫" in shown and "khi nhận hàng: 126.000 ₫" in shown
     page.get_by_label("Người nhận").fill("Đỗ Minh Anh")
     page.get_by_label("Số điện thoại").fill("0912 345 678")
     choose_place(page, "31", "Xã Thanh Hà", "10813")

@@ -14,6 +14,7 @@ from ..catalogue import services as catalogue
 from ..catalogue.models import Product
 from ..errors import AppError, Conflict, Forbidden, InsufficientStock, NotFound, ValidationError
 from ..extensions import db
+from ..orders import preorders
 from ..orders import services as orders
 from ..orders.models import ORDER_STATUSES
 from ..orders.routes import place_order_once
@@ -137,9 +138,20 @@ def _address_defaults(pre_order: bool) -> dict[str, Any]:
     }
 
 
-def _has_pre_order(lines) -> bool:
-    """The cart holds a product sold before its harvest (its deposit is paid now)."""
-    return any(line["product"].sale_mode == "pre_order" for line in lines)
+def _pre_order_product(lines) -> Product | None:
+    """The product of the cart sold before its harvest (its deposit is paid now), if any."""
+    return next(
+        (line["product"] for line in lines if line["product"].sale_mode == "pre_order"), None
+    )
+
+
+def _deposit(product: Product | None, total_vnd: int) -> dict[str, int] | None:
+    """What a pre-order pays now and on delivery, as checkout will charge it (the deposit is a
+    share of the total with shipping: preorders.deposit_vnd)."""
+    if product is None:
+        return None
+    now = preorders.deposit_vnd(total_vnd, product.deposit_pct)
+    return {"pct": product.deposit_pct, "now_vnd": now, "later_vnd": total_vnd - now}
 
 
 def _order_body(form, lines) -> dict[str, Any]:
@@ -238,8 +250,10 @@ def checkout():
         flash(gettext("Your cart is empty."), "error")
         return redirect(url_for("web.cart"))
     errors: dict[str, list[str]] = {}
-    pre_order = _has_pre_order(lines)
-    form: Any = request.form if request.method == "POST" else _address_defaults(pre_order)
+    pre_order = _pre_order_product(lines)
+    form: Any = (
+        request.form if request.method == "POST" else _address_defaults(pre_order is not None)
+    )
     if request.method == "POST" and not request.form.get("refresh"):
         body = _order_body(request.form, lines)
         key = request.form.get("idempotency_key", "")[:255] or None
@@ -268,18 +282,20 @@ def checkout():
                 url_for("web.order_page", order_id=answer["error"]["details"]["order_id"])
             )
     province = _int_or_none(form.get("province_code"))
+    quote = _delivery_quote(user, form, lines)
     return render_template(
         "web/checkout.html",
         lines=lines,
         total=total,
-        quote=_delivery_quote(user, form, lines),
+        quote=quote,
         form=form,
         errors=errors,
         provinces=all_provinces(),
         wards=wards_of(province) if province else [],
         cards=TEST_CARDS,
         bank_transfer=bank_transfer.available(),
-        pre_order=pre_order,
+        pre_order=pre_order is not None,
+        deposit=_deposit(pre_order, quote["total_vnd"] if quote else total),
         idempotency_key=request.form.get("idempotency_key") or uuid.uuid4().hex,
     ), (422 if errors else 200)
 
