@@ -91,6 +91,12 @@ def _forms(ids) -> dict[tuple[str, str], dict]:
         },
         ("POST", "/admin/payouts"): {},
         ("POST", "/admin/payouts/<int:batch_id>/items/<int:item_id>/paid"): {"reference": "FT"},
+        ("POST", "/admin/categories"): {"name": "Danh mục lạ", "parent_slug": "trai-cay"},
+        ("POST", "/admin/categories/<int:category_id>"): {
+            "shelf_life_hours": "1",
+            "cold_shelf_life_hours": "",
+        },
+        ("POST", "/admin/coops/<int:coop_id>/commission"): {"commission_bps": "9999"},
         ("POST", "/login"): {"login": "nobody@example.vn", "password": "x" * 12},
         ("POST", "/register"): {"email": "", "full_name": "", "password": ""},
         ("POST", "/claim"): {"code": "AAAAA-BBBBB", "password": "x" * 12},
@@ -250,6 +256,13 @@ def victim(app, api):
         # payouts are the platform admin's: every stranger is refused before any look-up
         "batch_id": world.admin.api.post("/payouts", {}).get_json()["id"],
         "item_id": 1,
+        # categories and commissions too: the lychee category, the victim's co-op (coop_id above)
+        "category_id": next(
+            c["id"]
+            for root in world.admin.api.get("/categories").get_json()["items"]
+            for c in root["children"]
+            if c["slug"] == "vai-thieu"
+        ),
     }
     return world, ids
 
@@ -272,6 +285,9 @@ def _snapshot(world, ids) -> dict:
         "approved": admin.get(f"/coops/{ids['coop_id']}/sellers?status=approved").get_json()[
             "total"
         ],
+        # the platform admin's: the category tree with its shelf lives, the co-op's commission
+        "categories": owner.get("/categories").get_json(),
+        "commission": owner.get(f"/coops/{ids['coop_id']}").get_json()["commission_bps"],
     }
 
 

@@ -21,6 +21,7 @@ from ..errors import AppError, backing_failure, error_response
 from ..notifications import services as notifications
 from . import (  # noqa: F401  (routes)
     accounts,
+    admin,
     coop_console,
     coop_delivery,
     coop_reports,
@@ -43,6 +44,7 @@ from .i18n import (
     field_message,
     label,
     local_phone,
+    percent_of_bps,
     price_per_unit,
     select_locale,
     show_date,
@@ -72,6 +74,7 @@ def init_web(app: Flask) -> None:
         moment=show_datetime,
         unit=unit_label,
         phone=local_phone,
+        percent=percent_of_bps,
     )
     app.jinja_env.globals.update(label=label, field_message=field_message, url_with=url_with)
     app.register_blueprint(bp)

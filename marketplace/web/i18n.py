@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import phonenumbers
 from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import request, session
 from flask_babel import get_locale, gettext
 
@@ -54,6 +56,15 @@ UNIT_LABELS = {
     "litre": N_("litre"),
     "dozen": N_("dozen"),
 }
+
+
+def percent_of_bps(bps: int | None) -> str:
+    """Basis points as people read a percentage, with the decimal mark of the page's language:
+    500 → "5 %", 750 → "7,5 %" in Vietnamese and "7.5 %" in English."""
+    if bps is None:
+        return ""
+    number = babel_numbers.format_decimal(Decimal(bps) / 100, "#,##0.##", locale=_locale())
+    return f"{number} %"
 
 
 def local_phone(e164: str | None) -> str:
@@ -252,6 +263,15 @@ FIELD_MESSAGES = (
         "A pre-order pays its deposit now: choose card or bank transfer "
         "(cash on delivery is not possible)."
     ),
+    # The platform admin's forms: categories and co-ops' commissions.
+    N_("Must be greater than or equal to 1 and less than or equal to 87600."),
+    N_("Must be greater than or equal to 0 and less than or equal to 10000."),
+    N_("Use lower-case ASCII letters, digits and '-'."),
+    N_("Longer than maximum length 100."),
+    N_("Longer than maximum length 200."),
+    N_("Already taken."),
+    N_("Give shelf_life_hours or cold_shelf_life_hours."),
+    N_("Give a slug: the name has no letters or digits to make one from."),
 )
 
 
