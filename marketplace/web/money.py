@@ -8,18 +8,18 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
 
-from ..errors import Forbidden
 from ..http import paginate
 from ..money import services as money
 from ..money.banks import NAPAS_BANKS
 from ..money.schemas import MarkPaidSchema, PayoutAccountInSchema
 from ..sellers import services as sellers
 from .actions import perform
+from .admin import platform_admin
 from .blueprint import bp
 from .coop_console import moderated_coop
 from .forms import load_form
 from .household import my_household
-from .session import login_required, page_user
+from .session import login_required
 from .storefront import page_number
 
 PER_PAGE = 50
@@ -61,13 +61,6 @@ def coop_cod(coop_id: int):
     )
 
 
-def _platform_admin():
-    user = page_user()
-    if not user.is_admin:
-        raise Forbidden("Only a platform admin handles payouts.")
-    return user
-
-
 def qr_svg(payload: str) -> Markup:
     """A VietQR payload as an inline SVG (scannable from the screen)."""
     return Markup(segno.make(payload, error="m").svg_inline(scale=3, dark="#111", light="#fff"))
@@ -77,7 +70,7 @@ def qr_svg(payload: str) -> Markup:
 @login_required
 def payouts():
     """Payout batches; a new batch holds every available balance of households with an account."""
-    user = _platform_admin()
+    user = platform_admin()
     if request.method == "POST":
         batches = []
         done = perform(
@@ -94,7 +87,7 @@ def payouts():
 @login_required
 def payout_batch(batch_id: int):
     """A batch: each household's transfer with its VietQR code to scan, and "paid" buttons."""
-    user = _platform_admin()
+    user = platform_admin()
     return render_template(
         "web/payout_batch.html", batch=money.get_batch(user, batch_id), qr=qr_svg, banks=NAPAS_BANKS
     )
@@ -103,7 +96,7 @@ def payout_batch(batch_id: int):
 @bp.route("/admin/payouts/<int:batch_id>/items/<int:item_id>/paid", methods=["POST"])
 @login_required
 def payout_item_paid(batch_id: int, item_id: int):
-    user = _platform_admin()
+    user = platform_admin()
     data, _errors = load_form(MarkPaidSchema(), request.form)
     if data is None:
         flash(gettext("Give the bank's transfer reference."), "error")
