@@ -264,6 +264,9 @@ class TestRefusalLimit:
         error = r.get_json()["error"]
         assert error["code"] == "validation_error" and "payment_method" in error["details"]
         assert stock_of(app, shop.lychee["id"]) == 98
+        # The rule is checked before the items, whether or not any of them is on sale.
+        r = shop.buyer.api.post("/orders", order_body([(999_999, 1)]))
+        assert r.status_code == 422 and "payment_method" in r.get_json()["error"]["details"]
         assert (
             shop.buyer.api.post(
                 "/orders", order_body([(shop.lychee["id"], 1)], "card", CARD_OK)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, Row, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.models import User
@@ -96,14 +96,18 @@ def adjust_stock(product: Product, delta: int, reason: str, actor: User | None =
     return product
 
 
+def lock_rows(query) -> list[Row]:
+    """Run a Product query with row locks taken in product-id order (no deadlocks between orders);
+    its rows, the product first, then any columns the query adds. SQLite ignores the lock:
+    reserve_stock's conditional UPDATEs keep stock from going below 0."""
+    return list(
+        db.session.execute(query.order_by(Product.id).with_for_update(of=Product)).unique()
+    )  # a product comes once whatever collections were joined to it
+
+
 def lock_products(query) -> dict[int, Product]:
-    """Run a Product query with row locks taken in product-id order (no deadlocks between orders)."""
-    return {
-        p.id: p
-        for p in db.session.scalars(
-            query.order_by(Product.id).with_for_update(of=Product)
-        ).unique()  # a product comes once whatever collections were joined to it
-    }  # SQLite ignores the lock: reserve_stock's conditional UPDATEs keep stock from going below 0
+    """lock_rows' products by id."""
+    return {row[0].id: row[0] for row in lock_rows(query)}
 
 
 def shortages(quantities: Mapping[int, int], products: Mapping[int, Product]) -> list[dict]:

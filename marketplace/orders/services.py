@@ -172,16 +172,15 @@ def place_order(
     place_errors = check_place(address["province_code"], address["ward_code"])
     if place_errors:
         raise ValidationError(details={"shipping_address": place_errors})
-    if data["payment_method"] == "cod":
-        check_cod_allowed(buyer)
+    cod = data["payment_method"] == "cod"
     items = data["items"]
     quantities = {item["product_id"]: item["quantity"] for item in items}
     # One statement loads, checks visibility of and locks every product (in id order), with
     # what checkout reads of them: the category (shelf lives), the household's co-op (commission)
-    # with its active delivery methods, and account (its notification). Only the products' rows
-    # are locked.
+    # with its active delivery methods, and account (its notification); for cash on delivery,
+    # also the buyer's refusals. Only the products' rows are locked.
     seller = contains_eager(Product.seller)
-    products = stock.lock_products(
+    query = (
         visible_products()
         .where(Product.id.in_(list(quantities)))
         .options(
@@ -191,6 +190,12 @@ def place_order(
             joinedload(Product.category),
         )
     )
+    if cod:
+        query = query.add_columns(refusal_count(buyer.id).scalar_subquery())
+    rows = stock.lock_rows(query)
+    products = {row[0].id: row[0] for row in rows}
+    if cod:  # checked first, as before the products are looked at
+        check_cod_allowed(buyer, rows[0][1] if rows else None)
     _check_items(buyer, items, products)
     pre_order = preorders.check_items(data, products)
     now = utcnow()
@@ -858,27 +863,30 @@ def refuse(user: User, seller_order: SellerOrder, reason: str) -> SellerOrder:
     return seller_order
 
 
-def refusals_of(buyer_id: int, now: dt.datetime | None = None) -> int:
-    """Seller orders of this buyer refused at the door in the last 90 days."""
+def refusal_count(buyer_id: int, now: dt.datetime | None = None) -> Select:
+    """The count of this buyer's seller orders refused at the door in the last 90 days."""
     since = (now or utcnow()) - REFUSALS_COUNTED
     return (
-        db.session.scalar(
-            select(func.count(SellerOrder.id))
-            .join(Order, Order.id == SellerOrder.order_id)
-            .where(
-                Order.buyer_id == buyer_id,
-                SellerOrder.status == "refused",
-                SellerOrder.refused_at >= since,
-            )
+        select(func.count(SellerOrder.id))
+        .join(Order, Order.id == SellerOrder.order_id)
+        .where(
+            Order.buyer_id == buyer_id,
+            SellerOrder.status == "refused",
+            SellerOrder.refused_at >= since,
         )
-        or 0
     )
 
 
-def check_cod_allowed(buyer: User) -> None:
-    """After COD_REFUSAL_LIMIT refusals in 90 days a buyer pays before delivery (422)."""
+def refusals_of(buyer_id: int, now: dt.datetime | None = None) -> int:
+    """Seller orders of this buyer refused at the door in the last 90 days."""
+    return db.session.scalar(refusal_count(buyer_id, now)) or 0
+
+
+def check_cod_allowed(buyer: User, refusals: int | None = None) -> None:
+    """After COD_REFUSAL_LIMIT refusals in 90 days a buyer pays before delivery (422).
+    ``refusals``: the count when the caller has read it already (checkout, with its products)."""
     limit = current_app.config["COD_REFUSAL_LIMIT"]
-    if refusals_of(buyer.id) >= limit:
+    if (refusals_of(buyer.id) if refusals is None else refusals) >= limit:
         raise ValidationError(
             "Cash on delivery is not available: pay by card or bank transfer.",
             {
