@@ -14,6 +14,10 @@ from werkzeug.serving import make_server
 
 from tests.conftest import IN_CI
 
+# expect() waits as long as any other step of these tests (Visitor's 15 s), not its own 5 s: the
+# page's htmx requests answer slowly while the suite keeps both cores busy.
+expect.set_options(timeout=15_000)
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
