@@ -244,36 +244,14 @@ def parts_of(items: Iterable[dict], products: dict[int, Product]) -> dict[int, P
     return parts
 
 
-def _active_methods(sellers: Iterable[Seller]) -> dict[int, list[DeliveryMethod]]:
-    """Each co-op's active methods by id, as loaded with the sellers' co-ops when they were
-    (checkout's locking read), else in one query for every co-op."""
-    coops = {}
-    for seller in sellers:
-        loaded = "coop" not in inspect(seller).unloaded
-        if not loaded or "active_delivery_methods" in inspect(seller.coop).unloaded:
-            coops = None
-            break
-        coops[seller.coop_id] = seller.coop
-    if coops is not None:
-        return {coop_id: list(coop.active_delivery_methods) for coop_id, coop in coops.items()}
-    coop_ids = {seller.coop_id for seller in sellers}
-    methods: dict[int, list[DeliveryMethod]] = {coop_id: [] for coop_id in coop_ids}
-    for method in db.session.scalars(
-        select(DeliveryMethod)
-        .where(DeliveryMethod.coop_id.in_(coop_ids), DeliveryMethod.active.is_(True))
-        .order_by(DeliveryMethod.id)
-    ):
-        methods[method.coop_id].append(method)
-    return methods
-
-
 def offer(parts: dict[int, Part], province_code: int, now: dt.datetime | None = None) -> None:
-    """Fill each part's offered options, cheapest first (one query for every co-op)."""
+    """Fill each part's offered options, cheapest first. Each co-op's active methods come loaded
+    with the products (``Coop.active_delivery_methods``: checkout's locking read and the quote
+    read both join them)."""
     now = now or utcnow()
-    methods = _active_methods({part.seller for part in parts.values()})
     ship_by = now + ship_within()
     for part in parts.values():
-        of_coop = methods[part.seller.coop_id]
+        of_coop = part.seller.coop.active_delivery_methods
         part.coop_has_methods = bool(of_coop)
         part.options = sorted(
             (

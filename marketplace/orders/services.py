@@ -313,13 +313,19 @@ def quote(buyer: User, data: dict[str, Any]) -> dict[str, Any]:
     if place_errors:
         raise ValidationError(details={"shipping_address": place_errors})
     items = data["items"]
+    seller = contains_eager(Product.seller)
     products = {
         product.id: product
         for product in db.session.scalars(
             visible_products()
             .where(Product.id.in_([item["product_id"] for item in items]))
-            .options(contains_eager(Product.seller), joinedload(Product.category))
-        )
+            .options(
+                seller,
+                # what offer() reads: one statement, as in checkout's locking read
+                seller.joinedload(Seller.coop).joinedload(Coop.active_delivery_methods),
+                joinedload(Product.category),
+            )
+        ).unique()
     }
     _check_items(buyer, items, products)
     return delivery.Quote(
